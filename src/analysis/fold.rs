@@ -1,0 +1,272 @@
+//! Character folding: the part of the pipeline that decides which characters
+//! are "the same letter" for vigie.
+//!
+//! Folding works on one word at a time (see [`fold_word`]) and always keeps an
+//! alignment from every folded byte back to the byte of the raw word it came
+//! from, so that a span found on folded text can be shown on the original.
+//!
+//! What folds, and why:
+//! - Unicode compatibility forms (NFKC: full-width letters, ligatures), case,
+//!   and accents (NFD, combining marks dropped): French writers drop accents
+//!   freely and SMS-style texts rarely carry them.
+//! - Format characters (zero-width space/joiner, soft hyphen, BOM) vanish:
+//!   they are invisible to a reader and a classic way to break a keyword.
+//! - Letters from other scripts that look like Latin letters (Cyrillic `і`,
+//!   Greek `ο`) take their UTS #39 confusable prototype.
+//! - A digit standing between two letters reads as the letter it mimics
+//!   (`k1nésiologie`), since no French word has one there.
+//! - `œ`, `æ`, `ß` expand, as a French reader spells them.
+//!
+//! The ASCII path never touches the Unicode tables; words with other
+//! characters go through the `tokenizers` normalizer, which tracks alignments
+//! through NFKC and NFD for us. Callers cache per word (French is Zipfian), so
+//! the slow path is paid once per distinct word.
+
+use tokenizers::NormalizedString;
+use unicode_properties::{GeneralCategory, GeneralCategoryGroup, UnicodeGeneralCategory};
+
+/// A folded word: the folded text and, for every folded byte, the byte range
+/// of the raw word it comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Folded {
+    /// Folded text: lowercase ASCII letters and digits in the usual case; other
+    /// scripts (Arabic, Chinese…) are kept lowercased.
+    pub text: String,
+    /// `map[i]` is the raw byte range `(start, end)` behind folded byte `i`.
+    pub map: Vec<(u32, u32)>,
+}
+
+impl Folded {
+    fn push_char(&mut self, c: char, raw: (u32, u32)) {
+        let mut buf = [0u8; 4];
+        let s = c.encode_utf8(&mut buf);
+        self.text.push_str(s);
+        for _ in 0..s.len() {
+            self.map.push(raw);
+        }
+    }
+}
+
+/// Characters that join the parts of one word without being part of it:
+/// hyphens (micro-kiné = microkiné), apostrophes that are not elisions
+/// (aujourd'hui), and the dot or middle dot of a spaced-out spelling.
+pub fn is_joiner(c: char) -> bool {
+    matches!(
+        c,
+        '-' | '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2212}' | '\u{FE63}' | '\u{FF0D}'
+    )
+}
+
+/// Apostrophes, typographic or not.
+pub fn is_apostrophe(c: char) -> bool {
+    matches!(c, '\'' | '\u{2019}' | '\u{02BC}' | '\u{2018}' | '\u{FF07}' | '`' | '\u{00B4}')
+}
+
+/// Invisible characters that must not split or change a word.
+pub fn is_invisible(c: char) -> bool {
+    c.general_category() == GeneralCategory::Format
+        || matches!(c, '\u{034F}' | '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}')
+}
+
+/// Combining marks (accents and the like), dropped by accent folding.
+pub fn is_mark(c: char) -> bool {
+    c.general_category_group() == GeneralCategoryGroup::Mark
+}
+
+/// True for characters that make up words: letters, digits, and the marks
+/// and invisible characters that can sit inside a word.
+pub fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || is_mark(c) || is_invisible(c)
+}
+
+/// The letter a digit imitates when it sits inside a word.
+fn digit_as_letter(b: u8) -> Option<u8> {
+    Some(match b {
+        b'0' => b'o',
+        b'1' => b'i',
+        b'3' => b'e',
+        b'4' => b'a',
+        b'5' => b's',
+        b'7' => b't',
+        b'8' => b'b',
+        _ => return None,
+    })
+}
+
+/// Folds one raw word (no spaces inside) into lowercase, accent-free text.
+///
+/// ```
+/// use vigie::analysis::fold::fold_word;
+/// assert_eq!(fold_word("Kinésiologue").text, "kinesiologue");
+/// assert_eq!(fold_word("micro-kiné").text, "microkine");
+/// assert_eq!(fold_word("k1nésiologie").text, "kinesiologie");
+/// assert_eq!(fold_word("kіnésiologie").text, "kinesiologie"); // Cyrillic і
+/// assert_eq!(fold_word("kiné\u{200B}siologie").text, "kinesiologie");
+/// ```
+pub fn fold_word(raw: &str) -> Folded {
+    let mut out = Folded { text: String::with_capacity(raw.len()), map: Vec::with_capacity(raw.len()) };
+    if raw.is_ascii() {
+        for (i, b) in raw.bytes().enumerate() {
+            let c = b as char;
+            if c.is_ascii_alphanumeric() {
+                out.text.push(c.to_ascii_lowercase());
+                out.map.push((i as u32, i as u32 + 1));
+            } else if out.map.last().is_some() {
+                // A joiner or apostrophe: belongs to the previous folded byte's
+                // extent so that spans stay contiguous.
+                out.map.last_mut().unwrap().1 = i as u32 + 1;
+            }
+        }
+    } else {
+        fold_unicode(raw, &mut out);
+    }
+    map_inner_digits(&mut out);
+    out
+}
+
+fn fold_unicode(raw: &str, out: &mut Folded) {
+    let mut n = NormalizedString::from(raw);
+    n.nfkc();
+    n.nfd();
+    n.filter(|c| !is_mark(c) && !is_invisible(c));
+    n.lowercase();
+    let norm = n.get().to_owned();
+    for (pos, c) in norm.char_indices() {
+        let r = n
+            .convert_offsets(tokenizers::normalizer::Range::Normalized(pos..pos + c.len_utf8()))
+            .unwrap_or(0..raw.len());
+        let raw_range = (r.start as u32, r.end as u32);
+        if c.is_ascii_alphanumeric() {
+            out.push_char(c, raw_range);
+            continue;
+        }
+        if c.is_ascii() || is_joiner(c) || is_apostrophe(c) || !c.is_alphanumeric() {
+            if let Some(last) = out.map.last_mut() {
+                last.1 = last.1.max(raw_range.1);
+            }
+            continue;
+        }
+        match c {
+            'œ' => "oe".chars().for_each(|x| out.push_char(x, raw_range)),
+            'æ' => "ae".chars().for_each(|x| out.push_char(x, raw_range)),
+            'ß' => "ss".chars().for_each(|x| out.push_char(x, raw_range)),
+            'ø' => out.push_char('o', raw_range),
+            'ł' => out.push_char('l', raw_range),
+            'đ' | 'ð' => out.push_char('d', raw_range),
+            'ı' => out.push_char('i', raw_range),
+            _ => {
+                // A letter of another script: take its confusable prototype when
+                // that prototype is Latin, so Cyrillic "кіnеsіоlоgіе" reads as
+                // the Latin word it imitates.
+                let proto: String = unicode_security::skeleton(c.encode_utf8(&mut [0u8; 4])).collect();
+                let proto = proto.to_lowercase();
+                if !proto.is_empty() && proto.chars().all(|p| p.is_ascii_alphabetic()) && proto.len() <= 2 {
+                    proto.chars().for_each(|x| out.push_char(x, raw_range));
+                } else {
+                    out.push_char(c, raw_range);
+                }
+            }
+        }
+    }
+}
+
+/// A digit with a letter on each side reads as the letter it mimics.
+fn map_inner_digits(out: &mut Folded) {
+    let bytes = out.text.as_bytes();
+    if !bytes.iter().any(u8::is_ascii_digit) {
+        return;
+    }
+    let mut b = bytes.to_vec();
+    for i in 1..b.len().saturating_sub(1) {
+        if b[i].is_ascii_digit() && b[i - 1].is_ascii_alphabetic() && b[i + 1].is_ascii_alphabetic() {
+            if let Some(l) = digit_as_letter(b[i]) {
+                b[i] = l;
+            }
+        }
+    }
+    // Only ASCII bytes were replaced by ASCII bytes, so the text stays UTF-8.
+    out.text = String::from_utf8(b).expect("ASCII-for-ASCII replacement keeps UTF-8");
+}
+
+/// Collapses doubled letters ("reiiki" → "reiki", "kinnésiologie" →
+/// "kinesiologie") into the matching key used by the vocabulary automaton.
+/// Applied the same way to vocabulary terms and to text, so legitimate double
+/// letters (`ss`, `ll`) cost nothing.
+pub fn dedup_key(f: &Folded) -> Folded {
+    let mut out = Folded { text: String::with_capacity(f.text.len()), map: Vec::with_capacity(f.map.len()) };
+    let mut prev: Option<char> = None;
+    let mut byte = 0usize;
+    for c in f.text.chars() {
+        let len = c.len_utf8();
+        let raw = (f.map[byte].0, f.map[byte + len - 1].1);
+        if prev == Some(c) && c.is_alphabetic() {
+            if let Some(last) = out.map.last_mut() {
+                last.1 = last.1.max(raw.1);
+            }
+        } else {
+            out.push_char(c, raw);
+        }
+        prev = Some(c);
+        byte += len;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accents_and_case_fold_away() {
+        assert_eq!(fold_word("KINÉSIOLOGIE").text, "kinesiologie");
+        assert_eq!(fold_word("Décodage").text, "decodage");
+    }
+
+    #[test]
+    fn hyphen_joins_parts_of_a_word() {
+        assert_eq!(fold_word("micro-kiné").text, "microkine");
+        assert_eq!(fold_word("k1nésio-logie").text, "kinesiologie");
+    }
+
+    #[test]
+    fn invisible_characters_vanish() {
+        assert_eq!(fold_word("kiné\u{200B}siologie").text, "kinesiologie");
+        assert_eq!(fold_word("rei\u{00AD}ki").text, "reiki");
+    }
+
+    #[test]
+    fn lookalike_letters_of_other_scripts_fold_to_latin() {
+        assert_eq!(fold_word("kіnésiologie").text, "kinesiologie");
+        assert_eq!(fold_word("rеіkі").text, "reiki");
+        assert_eq!(fold_word("ｒｅｉｋｉ").text, "reiki");
+        assert_eq!(fold_word("hοméοpathie").text, "homeopathie"); // Greek ο
+    }
+
+    #[test]
+    fn digits_inside_words_read_as_letters_but_not_at_edges() {
+        assert_eq!(fold_word("r3iki").text, "reiki");
+        assert_eq!(fold_word("covid19").text, "covid19");
+        assert_eq!(fold_word("b12").text, "b12");
+    }
+
+    #[test]
+    fn ligatures_expand() {
+        assert_eq!(fold_word("cœur").text, "coeur");
+    }
+
+    #[test]
+    fn map_points_back_at_raw_bytes() {
+        let raw = "kiné\u{200B}siologie";
+        let f = fold_word(raw);
+        let (s, e) = f.map[3];
+        assert_eq!(&raw[s as usize..e as usize].chars().next().unwrap(), &'é');
+        let last = *f.map.last().unwrap();
+        assert_eq!(last.1 as usize, raw.len());
+    }
+
+    #[test]
+    fn doubled_letters_collapse_in_the_key() {
+        assert_eq!(dedup_key(&fold_word("reiiki")).text, "reiki");
+        assert_eq!(dedup_key(&fold_word("kinnésiologie")).text, "kinesiologie");
+    }
+}

@@ -1,0 +1,236 @@
+//! The one text-analysis path of vigie.
+//!
+//! ```text
+//! text ──segment──▶ raw words ──WordCache (fold · key · stem · n-grams)──▶ tokens
+//!                                                                        │
+//!            ┌───────────────────────────────────────────────────────────┤
+//!            ▼                                                           ▼
+//!   key stream "biokinergiecours…"                        stem stream "cour biokinerg …"
+//!   (vocabulary automaton)                                (cue automaton, word features)
+//! ```
+//!
+//! Scoring, training, explanation and evaluation all call [`analyze`]; every
+//! span vigie reports is converted back to byte offsets of the original text
+//! through the alignments kept here, so a reviewer sees exactly what the model
+//! saw.
+
+pub mod fold;
+pub mod token;
+pub mod word;
+
+use token::{segment_into, RawWord};
+use word::{WordCache, WordInfo};
+
+/// One word of the analysed text.
+#[derive(Debug, Clone, Copy)]
+pub struct Token {
+    /// Byte range in the original text.
+    pub start: u32,
+    pub end: u32,
+    /// Id in the [`WordCache`].
+    pub word: u32,
+    /// Where this word's matching key starts in [`Analysis::keys`].
+    pub key_start: u32,
+    /// Where this word's stem starts in [`Analysis::stems`]; `u32::MAX` for stop words.
+    pub stem_start: u32,
+    /// Index of the letter offsets of a merged spelling, or `u32::MAX`.
+    merged: u32,
+}
+
+impl Token {
+    /// True for words that carry features (not stop words).
+    pub fn is_content(&self) -> bool {
+        self.stem_start != u32::MAX
+    }
+}
+
+/// The analysis of one text.
+pub struct Analysis<'c> {
+    /// Words in text order.
+    pub tokens: Vec<Token>,
+    /// Matching keys of all words, concatenated without separator, so that a
+    /// term split by spaces, hyphens or dots is still one run of letters.
+    pub keys: String,
+    /// Stems of content words separated by one space.
+    pub stems: String,
+    /// Token index of each content word, in stem-stream order.
+    pub content: Vec<u32>,
+    merged: Vec<RawWord>,
+    cache: &'c WordCache,
+}
+
+/// Analyses `text`, adding new words to `cache`.
+///
+/// ```
+/// use vigie::analysis::{analyze, word::WordCache};
+/// let mut cache = WordCache::default();
+/// let a = analyze("Formation à la k1nésiologie", &mut cache);
+/// assert_eq!(a.keys, "formationakinesiologie");
+/// assert_eq!(a.stems, "format kinesiolog");
+/// ```
+pub fn analyze<'c>(text: &str, cache: &'c mut WordCache) -> Analysis<'c> {
+    let mut raw = Vec::with_capacity(text.len() / 6 + 1);
+    segment_into(text, &mut raw);
+    let mut ids = Vec::with_capacity(raw.len());
+    let mut buf = String::new();
+    for w in &raw {
+        let key = w.key(text, &mut buf);
+        ids.push(cache.intern(key));
+    }
+    let cache: &'c WordCache = cache;
+    let mut tokens = Vec::with_capacity(raw.len());
+    let mut keys = String::with_capacity(text.len());
+    let mut stems = String::with_capacity(text.len());
+    let mut content = Vec::with_capacity(raw.len());
+    let mut merged = Vec::new();
+    for (w, &id) in raw.into_iter().zip(&ids) {
+        let info = cache.get(id);
+        let key_start = keys.len() as u32;
+        keys.push_str(&info.key.text);
+        let stem_start = if info.stop || info.stem.is_empty() {
+            u32::MAX
+        } else {
+            if !stems.is_empty() {
+                stems.push(' ');
+            }
+            content.push(tokens.len() as u32);
+            let s = stems.len() as u32;
+            stems.push_str(&info.stem);
+            s
+        };
+        let m = if w.pieces.is_empty() {
+            u32::MAX
+        } else {
+            merged.push(w.clone());
+            (merged.len() - 1) as u32
+        };
+        tokens.push(Token { start: w.start, end: w.end, word: id, key_start, stem_start, merged: m });
+    }
+    Analysis { tokens, keys, stems, content, merged, cache }
+}
+
+impl<'c> Analysis<'c> {
+    /// The cached analysis of a token's word.
+    #[inline]
+    pub fn word(&self, t: &Token) -> &'c WordInfo {
+        self.cache.get(t.word)
+    }
+
+    fn to_text(&self, t: &Token, raw_off: u32) -> u32 {
+        if t.merged == u32::MAX {
+            t.start + raw_off
+        } else {
+            self.merged[t.merged as usize].to_text_offset(raw_off)
+        }
+    }
+
+    /// Index of the token whose key contains key-stream byte `pos`.
+    pub fn token_at_key(&self, pos: u32) -> usize {
+        self.tokens.partition_point(|t| t.key_start <= pos).saturating_sub(1)
+    }
+
+    /// True when key-stream byte `pos` is where a word's key starts.
+    pub fn is_key_start(&self, pos: u32) -> bool {
+        let i = self.token_at_key(pos);
+        self.tokens.get(i).is_some_and(|t| t.key_start == pos) && !self.key_empty(i)
+    }
+
+    fn key_end(&self, i: usize) -> u32 {
+        self.tokens.get(i + 1).map_or(self.keys.len() as u32, |t| t.key_start)
+    }
+
+    fn key_empty(&self, i: usize) -> bool {
+        self.key_end(i) == self.tokens[i].key_start
+    }
+
+    /// The key-stream end of the word containing byte `pos`.
+    pub fn key_end_of(&self, pos: u32) -> u32 {
+        self.key_end(self.token_at_key(pos))
+    }
+
+    /// Byte range in the original text of key-stream range `[a, b)`.
+    pub fn key_span(&self, a: u32, b: u32) -> (usize, usize) {
+        let ta = self.token_at_key(a);
+        let tb = self.token_at_key(b.saturating_sub(1).max(a));
+        let (t1, t2) = (&self.tokens[ta], &self.tokens[tb]);
+        let k1 = &self.word(t1).key;
+        let k2 = &self.word(t2).key;
+        let start = self.to_text(t1, k1.map[(a - t1.key_start) as usize].0);
+        let end = if b == self.key_end(tb) {
+            t2.end
+        } else {
+            self.to_text(t2, k2.map[(b - 1 - t2.key_start) as usize].1)
+        };
+        (start as usize, end as usize)
+    }
+
+    /// Index (into `content`) of the content word whose stem contains
+    /// stem-stream byte `pos`.
+    pub fn content_at_stem(&self, pos: u32) -> usize {
+        self.content.partition_point(|&ti| self.tokens[ti as usize].stem_start <= pos).saturating_sub(1)
+    }
+
+    /// True when stem-stream byte `pos` starts a stem.
+    pub fn is_stem_start(&self, pos: u32) -> bool {
+        pos == 0 || self.stems.as_bytes().get(pos as usize - 1) == Some(&b' ')
+    }
+
+    /// True when stem-stream byte `pos` ends a stem.
+    pub fn is_stem_end(&self, pos: u32) -> bool {
+        pos as usize == self.stems.len() || self.stems.as_bytes().get(pos as usize) == Some(&b' ')
+    }
+
+    /// Byte range in the original text of stem-stream range `[a, b)`.
+    pub fn stem_span(&self, a: u32, b: u32) -> (usize, usize) {
+        let first = self.tokens[self.content[self.content_at_stem(a)] as usize];
+        let last = self.tokens[self.content[self.content_at_stem(b.saturating_sub(1).max(a))] as usize];
+        (first.start as usize, last.end as usize)
+    }
+
+    /// Tokens of the content words, in order.
+    pub fn content_tokens(&self) -> impl Iterator<Item = &Token> + '_ {
+        self.content.iter().map(move |&i| &self.tokens[i as usize])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_span_points_at_original_bytes() {
+        let mut c = WordCache::default();
+        let text = "Un cours de K1NÉSIO-logie ici";
+        let a = analyze(text, &mut c);
+        let pos = a.keys.find("kinesiologie").unwrap() as u32;
+        let (s, e) = a.key_span(pos, pos + 12);
+        assert_eq!(&text[s..e], "K1NÉSIO-logie");
+    }
+
+    #[test]
+    fn span_across_spelled_out_letters_covers_them_all() {
+        let mut c = WordCache::default();
+        let text = "le r e i k i soigne";
+        let a = analyze(text, &mut c);
+        let pos = a.keys.find("reiki").unwrap() as u32;
+        let (s, e) = a.key_span(pos, pos + 5);
+        assert_eq!(&text[s..e], "r e i k i");
+    }
+
+    #[test]
+    fn stop_words_are_not_in_the_stem_stream() {
+        let mut c = WordCache::default();
+        let a = analyze("elle a arrêté sa chimiothérapie", &mut c);
+        assert_eq!(a.stems, "elle arret chimiotherap");
+    }
+
+    #[test]
+    fn stem_span_covers_whole_words() {
+        let mut c = WordCache::default();
+        let text = "elle a arrêté sa chimiothérapie.";
+        let a = analyze(text, &mut c);
+        let p = a.stems.find("arret").unwrap() as u32;
+        let (s, e) = a.stem_span(p, a.stems.len() as u32);
+        assert_eq!(&text[s..e], "arrêté sa chimiothérapie");
+    }
+}

@@ -1,0 +1,249 @@
+//! Raw segmentation: where words start and end in the original text.
+//!
+//! This stage decides nothing about spelling; it only cuts. A word is a run of
+//! letters and digits, with the marks and invisible characters that may sit
+//! inside it, possibly joined by hyphens (`micro-kiné` is one word). French
+//! elisions (`l'`, `d'`, `qu'`…) are cut off and dropped, with either
+//! apostrophe. Runs of four or more single letters separated by one space, dot
+//! or hyphen (`k i n é s i o`, `r.e.i.k.i`) are merged back into one word:
+//! nobody writes French that way except to slip past a filter.
+
+use super::fold::{is_apostrophe, is_joiner, is_word_char};
+
+/// One raw word: byte range in the text, and for merged spaced-out spellings
+/// the byte offsets of each letter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawWord {
+    pub start: u32,
+    pub end: u32,
+    /// For a merged spelling: `(offset in the merged key, offset in the text)`
+    /// of every letter. Empty for an ordinary word, whose key is
+    /// `text[start..end]`.
+    pub pieces: Vec<(u32, u32)>,
+}
+
+const ELISIONS: &[&str] = &[
+    "l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu", "puisqu", "quoiqu", "presqu",
+];
+
+fn is_elision(word: &str) -> bool {
+    word.len() <= 7 && ELISIONS.iter().any(|e| e.eq_ignore_ascii_case(word))
+}
+
+/// Cuts `text` into raw words.
+///
+/// ```
+/// use vigie::analysis::token::segment;
+/// let t = "L'hypnose d’Erickson, la micro-kiné";
+/// let words: Vec<&str> = segment(t).iter().map(|w| &t[w.start as usize..w.end as usize]).collect();
+/// assert_eq!(words, ["hypnose", "Erickson", "la", "micro-kiné"]);
+/// ```
+pub fn segment(text: &str) -> Vec<RawWord> {
+    let mut words = Vec::with_capacity(text.len() / 6 + 1);
+    segment_into(text, &mut words);
+    words
+}
+
+/// Same as [`segment`], reusing the caller's buffer.
+pub fn segment_into(text: &str, words: &mut Vec<RawWord>) {
+    words.clear();
+    let bytes = text.as_bytes();
+    let mut i = 0usize;
+    let n = bytes.len();
+    while i < n {
+        let b = bytes[i];
+        // ASCII fast path for separators.
+        if b < 0x80 && !b.is_ascii_alphanumeric() {
+            i += 1;
+            continue;
+        }
+        let c = text[i..].chars().next().unwrap();
+        if !is_word_char(c) || (c.len_utf8() > 1 && !c.is_alphanumeric() && !starts_word_after(text, i)) {
+            i += c.len_utf8();
+            continue;
+        }
+        // A word starts here.
+        let start = i;
+        let mut j = i;
+        loop {
+            // consume word chars
+            while j < n {
+                let bj = bytes[j];
+                if bj < 0x80 {
+                    if bj.is_ascii_alphanumeric() {
+                        j += 1;
+                        continue;
+                    }
+                    break;
+                }
+                let c = text[j..].chars().next().unwrap();
+                if is_word_char(c) {
+                    j += c.len_utf8();
+                } else {
+                    break;
+                }
+            }
+            if j >= n {
+                break;
+            }
+            let c = text[j..].chars().next().unwrap();
+            let after = j + c.len_utf8();
+            let next_is_word = text[after..].chars().next().is_some_and(|d| d.is_alphanumeric());
+            if is_apostrophe(c) && next_is_word {
+                if is_elision(&text[start..j]) {
+                    // Drop the elided article/pronoun; the word starts after it.
+                    break;
+                }
+                j = after; // aujourd'hui, prud'homme: one word
+                continue;
+            }
+            if is_joiner(c) && next_is_word {
+                j = after;
+                continue;
+            }
+            break;
+        }
+        if j < n {
+            let c = text[j..].chars().next().unwrap();
+            if is_apostrophe(c) && is_elision(&text[start..j]) {
+                i = j + c.len_utf8();
+                continue;
+            }
+        }
+        words.push(RawWord { start: start as u32, end: j as u32, pieces: Vec::new() });
+        i = j.max(i + 1);
+    }
+    merge_spelled_out(text, words);
+}
+
+/// An invisible character or mark only starts a word when a letter follows.
+fn starts_word_after(text: &str, i: usize) -> bool {
+    text[i..].chars().skip(1).find(|c| c.is_alphanumeric() || !is_word_char(*c)).is_some_and(|c| c.is_alphanumeric())
+}
+
+fn single_letter(text: &str, w: &RawWord) -> bool {
+    let s = &text[w.start as usize..w.end as usize];
+    let mut letters = s.chars().filter(|c| c.is_alphanumeric());
+    letters.next().is_some() && letters.next().is_none()
+}
+
+/// Merges runs of ≥ 4 single-letter words separated by exactly one
+/// separator character (space, dot, hyphen, underscore, slash, star, middle dot).
+fn merge_spelled_out(text: &str, words: &mut Vec<RawWord>) {
+    const MIN_RUN: usize = 4;
+    let gap_ok = |a: &RawWord, b: &RawWord| {
+        let gap = &text[a.end as usize..b.start as usize];
+        let mut cs = gap.chars();
+        matches!(
+            (cs.next(), cs.next()),
+            (Some(' ' | '.' | '-' | '_' | '/' | '*' | '·' | '\u{2022}'), None)
+        )
+    };
+    let mut out: Vec<RawWord> = Vec::with_capacity(words.len());
+    let mut k = 0;
+    while k < words.len() {
+        let mut e = k;
+        if single_letter(text, &words[k]) {
+            while e + 1 < words.len() && single_letter(text, &words[e + 1]) && gap_ok(&words[e], &words[e + 1]) {
+                e += 1;
+            }
+        }
+        if e + 1 - k >= MIN_RUN {
+            let mut pieces = Vec::with_capacity(e + 1 - k);
+            let mut key_off = 0u32;
+            for w in &words[k..=e] {
+                pieces.push((key_off, w.start));
+                key_off += w.end - w.start;
+            }
+            out.push(RawWord { start: words[k].start, end: words[e].end, pieces });
+            k = e + 1;
+        } else {
+            out.push(words[k].clone());
+            k += 1;
+        }
+    }
+    *words = out;
+}
+
+impl RawWord {
+    /// The cache key of this word: its text, or its letters for a merged
+    /// spelling.
+    pub fn key<'t>(&self, text: &'t str, buf: &'t mut String) -> &'t str {
+        if self.pieces.is_empty() {
+            &text[self.start as usize..self.end as usize]
+        } else {
+            buf.clear();
+            for (idx, &(_, off)) in self.pieces.iter().enumerate() {
+                let end = if idx + 1 < self.pieces.len() {
+                    // each piece is one letter (plus marks): up to the gap
+                    let next = self.pieces[idx + 1].1 as usize;
+                    let s = &text[off as usize..next];
+                    off as usize + s.trim_end_matches(|c: char| !is_word_char(c)).len()
+                } else {
+                    self.end as usize
+                };
+                buf.push_str(&text[off as usize..end]);
+            }
+            buf.as_str()
+        }
+    }
+
+    /// Converts an offset inside the key into an offset in the text.
+    pub fn to_text_offset(&self, key_off: u32) -> u32 {
+        if self.pieces.is_empty() {
+            return self.start + key_off;
+        }
+        let idx = self.pieces.partition_point(|p| p.0 <= key_off).saturating_sub(1);
+        let (k, t) = self.pieces[idx];
+        t + (key_off - k)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(t: &str) -> Vec<String> {
+        let mut buf = String::new();
+        segment(t).iter().map(|w| w.key(t, &mut buf).to_string()).collect()
+    }
+
+    #[test]
+    fn elisions_are_dropped_with_both_apostrophes() {
+        assert_eq!(words("l'hypnose d’un qu'il"), ["hypnose", "un", "il"]);
+    }
+
+    #[test]
+    fn non_elided_apostrophes_stay_inside_the_word() {
+        assert_eq!(words("aujourd'hui"), ["aujourd'hui"]);
+    }
+
+    #[test]
+    fn hyphenated_words_stay_whole() {
+        assert_eq!(words("la micro-kiné, c'est-à-dire"), ["la", "micro-kiné", "est-à-dire"]);
+    }
+
+    #[test]
+    fn spaced_out_letters_merge() {
+        assert_eq!(words("la k i n é s i o l o g i e aide"), ["la", "kinésiologie", "aide"]);
+        assert_eq!(words("r.e.i.k.i"), ["reiki"]);
+    }
+
+    #[test]
+    fn three_single_letters_do_not_merge() {
+        assert_eq!(words("il y a à faire"), ["il", "y", "a", "à", "faire"]);
+    }
+
+    #[test]
+    fn zero_width_space_does_not_split_a_word() {
+        assert_eq!(words("kiné\u{200B}siologie"), ["kiné\u{200B}siologie"]);
+    }
+
+    #[test]
+    fn merged_offsets_point_at_the_letters() {
+        let t = "xy k i n e s";
+        let w = &segment(t)[1];
+        assert_eq!(w.to_text_offset(0), 3);
+        assert_eq!(w.to_text_offset(4), 11);
+    }
+}
