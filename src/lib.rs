@@ -1,1 +1,3 @@
 pub mod analysis;
+pub mod lexicon;
+pub mod matcher;

@@ -1,0 +1,419 @@
+//! Finding vocabulary terms and cues in an analysed text.
+//!
+//! Two automata run over the two streams of the [`Analysis`]:
+//! - practice terms and look-alikes over the *key* stream (folded letters with
+//!   word separators removed), so `micro kiné`, `micro-kiné` and `m i c r o k
+//!   i n é` all read `microkine`. A match must start where a word starts and
+//!   end where a word ends, or before a plural/feminine ending (`s`, `x`, `e`,
+//!   `es`). Look-alikes veto any practice match they cover.
+//! - cue phrases over the *stem* stream, so inflected forms match ("a arrêté
+//!   sa chimio" ~ "arrêter la chimio").
+//!
+//! Long single-word terms also match with one typo (Damerau distance 1),
+//! looked up with symmetric deletions rather than a scan of the vocabulary.
+
+use crate::analysis::Analysis;
+use crate::lexicon::{term_key, Lexicon};
+use crate::analysis::{analyze, word::WordCache};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use rustc_hash::{FxHashMap, FxHashSet};
+
+/// Minimum key length for a term to be matched with one typo.
+pub const TYPO_MIN_LEN: usize = 8;
+/// A term shorter than this must sit inside a single word of the text.
+const SPLIT_MIN_LEN: usize = 6;
+const ENDINGS: &[&str] = &["s", "x", "e", "es"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct TermPat {
+    practice: u32,
+    weak: bool,
+    multiword: bool,
+    len: u32,
+}
+
+/// How a practice term was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MatchHow {
+    /// The term as written, after folding.
+    Exact,
+    /// The term with one typo.
+    Typo,
+}
+
+/// A practice term found in the text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PracticeHit {
+    /// Index into [`Lexicon::practices`].
+    pub practice: usize,
+    /// A weak term: evidence, but not a practice match on its own.
+    pub weak: bool,
+    pub how: MatchHow,
+    /// Byte range in the original text.
+    pub start: usize,
+    pub end: usize,
+}
+
+/// A cue phrase found in the text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CueHit {
+    /// Index into [`Lexicon::cues`].
+    pub cue: usize,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// Everything the vocabulary found in one text.
+#[derive(Debug, Clone, Default)]
+pub struct Hits {
+    pub practices: Vec<PracticeHit>,
+    pub cues: Vec<CueHit>,
+    /// Look-alike matches: (index into [`Lexicon::lookalikes`], start, end).
+    pub lookalikes: Vec<(usize, usize, usize)>,
+}
+
+/// Compiled vocabulary automata.
+pub struct Matcher {
+    terms: AhoCorasick,
+    term_pats: Vec<TermPat>,
+    lookalike_ac: AhoCorasick,
+    lookalike_keys: FxHashSet<String>,
+    cues: AhoCorasick,
+    cue_pats: Vec<u32>,
+    /// deletion variant -> indices into `typo_terms`
+    typo_index: FxHashMap<String, Vec<u32>>,
+    typo_terms: Vec<(String, u32)>,
+}
+
+fn build(patterns: &[String], kind: MatchKind) -> AhoCorasick {
+    // The DFA is only chosen automatically for small pattern sets; ask for it:
+    // it is the fastest search and our sets are a few thousand patterns.
+    AhoCorasick::builder()
+        .match_kind(kind)
+        .kind(Some(AhoCorasickKind::DFA))
+        .build(patterns)
+        .or_else(|_| AhoCorasick::builder().match_kind(kind).build(patterns))
+        .expect("vocabulary patterns are plain strings")
+}
+
+fn deletions(s: &str) -> impl Iterator<Item = String> + '_ {
+    (0..s.len()).filter(move |&i| s.is_char_boundary(i) && s.is_char_boundary(i + 1)).map(move |i| {
+        let mut v = String::with_capacity(s.len());
+        v.push_str(&s[..i]);
+        v.push_str(&s[i + 1..]);
+        v
+    })
+}
+
+/// Optimal string alignment distance, bounded: returns true when `a` and `b`
+/// differ by at most one insertion, deletion, substitution or swap of
+/// neighbours.
+pub fn within_one_edit(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a == b {
+        return true;
+    }
+    let (la, lb) = (a.len(), b.len());
+    if la.abs_diff(lb) > 1 {
+        return false;
+    }
+    let p = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    if la == lb {
+        // substitution or transposition
+        (a[p + 1..] == b[p + 1..]) || (p + 1 < la && a[p] == b[p + 1] && a[p + 1] == b[p] && a[p + 2..] == b[p + 2..])
+    } else if la > lb {
+        a[p + 1..] == b[p..]
+    } else {
+        b[p + 1..] == a[p..]
+    }
+}
+
+impl Matcher {
+    /// Compiles the vocabulary's terms through the analysis path, so a term
+    /// and a text that read the same to vigie match.
+    pub fn new(lex: &Lexicon) -> Matcher {
+        let mut cache = WordCache::default();
+        let mut patterns = Vec::new();
+        let mut term_pats = Vec::new();
+        let mut typo_terms = Vec::new();
+        for (pi, p) in lex.practices.iter().enumerate() {
+            let strong = p.strong_terms().map(|t| (t, false));
+            let weak = p.weak.iter().map(|t| (t.as_str(), true));
+            for (t, weak) in strong.chain(weak) {
+                let a = analyze(t, &mut cache);
+                let key = a.keys.clone();
+                let multiword = a.tokens.len() > 1;
+                if key.is_empty() {
+                    continue;
+                }
+                if !weak && !multiword && key.len() >= TYPO_MIN_LEN {
+                    typo_terms.push((key.clone(), term_pats.len() as u32));
+                }
+                term_pats.push(TermPat { practice: pi as u32, weak, multiword, len: key.len() as u32 });
+                patterns.push(key);
+            }
+        }
+        let mut typo_index: FxHashMap<String, Vec<u32>> = FxHashMap::default();
+        for (ti, (k, _)) in typo_terms.iter().enumerate() {
+            for v in std::iter::once(k.clone()).chain(deletions(k)) {
+                typo_index.entry(v).or_default().push(ti as u32);
+            }
+        }
+        let lookalike_patterns: Vec<String> =
+            lex.lookalikes.iter().map(|l| analyze(&l.term, &mut cache).keys.clone()).collect();
+        let lookalike_keys = lex.lookalikes.iter().map(|l| term_key(&mut cache, &l.term)).collect();
+        let mut cue_patterns = Vec::new();
+        let mut cue_pats = Vec::new();
+        for (ci, c) in lex.cues.iter().enumerate() {
+            for t in &c.terms {
+                let a = analyze(t, &mut cache);
+                if !a.stems.is_empty() {
+                    cue_patterns.push(a.stems.clone());
+                    cue_pats.push(ci as u32);
+                }
+            }
+        }
+        Matcher {
+            terms: build(&patterns, MatchKind::Standard),
+            term_pats,
+            lookalike_ac: build(&lookalike_patterns, MatchKind::Standard),
+            lookalike_keys,
+            cues: build(&cue_patterns, MatchKind::Standard),
+            cue_pats,
+            typo_index,
+            typo_terms,
+        }
+    }
+
+    /// Where a key-stream match may end: at the end of a word, or before a
+    /// plural/feminine ending. Returns the key position of the word end.
+    fn accept_end(a: &Analysis, e: u32) -> Option<u32> {
+        let we = a.key_end_of(e - 1);
+        if we == e {
+            return Some(we);
+        }
+        let rest = &a.keys[e as usize..we as usize];
+        ENDINGS.contains(&rest).then_some(we)
+    }
+
+    fn key_matches(a: &Analysis, ac: &AhoCorasick) -> Vec<(usize, u32, u32, u32)> {
+        let mut out = Vec::new();
+        for m in ac.find_overlapping_iter(a.keys.as_str()) {
+            let (s, e) = (m.start() as u32, m.end() as u32);
+            if !a.is_key_start(s) {
+                continue;
+            }
+            if let Some(we) = Self::accept_end(a, e) {
+                out.push((m.pattern().as_usize(), s, e, we));
+            }
+        }
+        out
+    }
+
+    /// Finds practices, look-alikes and cues in `a`.
+    pub fn find(&self, a: &Analysis) -> Hits {
+        let mut hits = Hits::default();
+        if a.tokens.is_empty() {
+            return hits;
+        }
+        let looks = Self::key_matches(a, &self.lookalike_ac);
+        let mut cands: Vec<(u32, u32, TermPat, MatchHow)> = Vec::new();
+        for (pi, s, e, we) in Self::key_matches(a, &self.terms) {
+            let pat = self.term_pats[pi];
+            let spans_words = a.token_at_key(s) != a.token_at_key(e - 1);
+            if spans_words && !pat.multiword && (pat.len as usize) < SPLIT_MIN_LEN {
+                continue;
+            }
+            // A look-alike covering the match vetoes it (e.g. "jeûne
+            // préopératoire" over "jeûne").
+            if looks.iter().any(|&(_, ls, le, lwe)| ls <= s && lwe.max(le) >= we && (le - ls) >= (e - s)) {
+                continue;
+            }
+            cands.push((s, we, pat, MatchHow::Exact));
+        }
+        // One typo in long single words not matched otherwise.
+        if !self.typo_terms.is_empty() {
+            for (ti, t) in a.tokens.iter().enumerate() {
+                let key = &a.word(t).key.text;
+                if key.len() < TYPO_MIN_LEN - 1 || self.lookalike_keys.contains(key.as_str()) {
+                    continue;
+                }
+                let s = t.key_start;
+                let e = s + key.len() as u32;
+                if cands.iter().any(|c| c.0 < e && c.1 > s) || looks.iter().any(|l| l.1 < e && l.3 > s) {
+                    continue;
+                }
+                if let Some(pat) = self.typo_match(key) {
+                    let _ = ti;
+                    cands.push((s, e, pat, MatchHow::Typo));
+                }
+            }
+        }
+        // Longest first, strong before weak; keep non-overlapping.
+        cands.sort_by_key(|&(s, e, p, _)| (std::cmp::Reverse(e - s), p.weak, s));
+        let mut taken: Vec<(u32, u32)> = Vec::new();
+        for (s, e, pat, how) in cands {
+            if taken.iter().any(|&(ts, te)| ts < e && te > s) {
+                continue;
+            }
+            taken.push((s, e));
+            let (start, end) = a.key_span(s, e);
+            hits.practices.push(PracticeHit { practice: pat.practice as usize, weak: pat.weak, how, start, end });
+        }
+        hits.practices.sort_by_key(|h| (h.start, h.end));
+        for (li, s, _e, we) in looks {
+            let (start, end) = a.key_span(s, we);
+            hits.lookalikes.push((li, start, end));
+        }
+        // Cues over stems: whole stems only; overlapping phrases of the same cue
+        // keep the longest.
+        let mut cue_cands: Vec<(u32, u32, u32)> = Vec::new();
+        for m in self.cues.find_overlapping_iter(a.stems.as_str()) {
+            let (s, e) = (m.start() as u32, m.end() as u32);
+            if a.is_stem_start(s) && a.is_stem_end(e) {
+                cue_cands.push((s, e, self.cue_pats[m.pattern().as_usize()]));
+            }
+        }
+        cue_cands.sort_by_key(|&(s, e, c)| (c, std::cmp::Reverse(e - s), s));
+        let mut kept: Vec<(u32, u32, u32)> = Vec::new();
+        for (s, e, c) in cue_cands {
+            if kept.iter().any(|&(ks, ke, kc)| kc == c && ks < e && ke > s) {
+                continue;
+            }
+            kept.push((s, e, c));
+        }
+        kept.sort_by_key(|&(s, e, c)| (s, e, c));
+        for (s, e, c) in kept {
+            let (start, end) = a.stem_span(s, e);
+            hits.cues.push(CueHit { cue: c as usize, start, end });
+        }
+        hits
+    }
+
+    fn typo_match(&self, key: &str) -> Option<TermPat> {
+        let mut found: Option<u32> = None;
+        let mut check = |variant: &str| {
+            if let Some(list) = self.typo_index.get(variant) {
+                for &ti in list {
+                    let (term, pat) = &self.typo_terms[ti as usize];
+                    if within_one_edit(term, key) {
+                        match found {
+                            None => found = Some(*pat),
+                            Some(f) if self.term_pats[f as usize].practice != self.term_pats[*pat as usize].practice => {
+                                found = Some(u32::MAX); // ambiguous: two practices
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        };
+        check(key);
+        for v in deletions(key) {
+            check(&v);
+        }
+        match found {
+            Some(p) if p != u32::MAX => Some(self.term_pats[p as usize]),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_edit_accepts_each_kind_of_typo() {
+        assert!(within_one_edit("kinesiologie", "kinesiologie"));
+        assert!(within_one_edit("kinesiologie", "kinesologie"));
+        assert!(within_one_edit("kinesiologie", "kinesiiologie"));
+        assert!(within_one_edit("kinesiologie", "kinesiolagie"));
+        assert!(within_one_edit("kinesiologie", "kinesoilogie"));
+    }
+
+    #[test]
+    fn one_edit_rejects_two_edits() {
+        assert!(!within_one_edit("kinesiologie", "kinesitherapie"));
+        assert!(!within_one_edit("abc", "bca"));
+        assert!(!within_one_edit("kinesiologie", "kinseoilogie"));
+    }
+}
+
+#[cfg(test)]
+mod vocabulary_tests {
+    use super::*;
+    use crate::lexicon::Lexicon;
+
+    fn setup() -> (Lexicon, Matcher) {
+        let lex = Lexicon::from_toml_str(include_str!("../tests/fixtures/lexicon-mini.toml"), "mini").unwrap();
+        let m = Matcher::new(&lex);
+        (lex, m)
+    }
+
+    fn practices(text: &str) -> Vec<(String, String, bool)> {
+        let (lex, m) = setup();
+        let mut c = WordCache::default();
+        let a = analyze(text, &mut c);
+        m.find(&a)
+            .practices
+            .iter()
+            .map(|h| (lex.practices[h.practice].id.clone(), text[h.start..h.end].to_string(), h.weak))
+            .collect()
+    }
+
+    #[test]
+    fn evasive_spellings_resolve_to_the_practice_with_original_spans() {
+        for t in ["k1nésio-logie", "KINESIOLOGIE", "kinésiologue", "kіnésiologie", "kiné\u{200B}siologie", "k i n é s i o l o g i e"] {
+            let text = format!("Séance de {t} ce soir");
+            let p = practices(&text);
+            assert_eq!(p, vec![("kinesiologie".to_string(), t.to_string(), false)], "{t}");
+        }
+    }
+
+    #[test]
+    fn plural_practitioner_forms_match() {
+        assert_eq!(practices("des kinésiologues")[0].1, "kinésiologues");
+    }
+
+    #[test]
+    fn kinesitherapie_is_not_a_practice() {
+        assert!(practices("Cours de kinésithérapie respiratoire pour kinésithérapeutes").is_empty());
+    }
+
+    #[test]
+    fn microkine_does_not_match_inside_other_words_but_split_forms_do() {
+        assert_eq!(practices("la micro-kiné")[0].0, "microkinesitherapie");
+        assert_eq!(practices("la micro kiné")[0].0, "microkinesitherapie");
+    }
+
+    #[test]
+    fn one_typo_in_a_long_term_still_matches() {
+        let p = practices("un stage de kinesiolgie");
+        assert_eq!(p[0].0, "kinesiologie");
+    }
+
+    #[test]
+    fn lookalike_vetoes_a_weak_term_it_covers() {
+        assert!(practices("respecter le jeûne préopératoire de six heures").is_empty());
+        assert_eq!(practices("un jeûne de dix jours")[0].2, true);
+    }
+
+    #[test]
+    fn short_terms_do_not_match_across_words() {
+        assert!(practices("le rei ki").is_empty());
+    }
+
+    #[test]
+    fn cues_match_inflected_forms() {
+        let (lex, m) = setup();
+        let mut c = WordCache::default();
+        let text = "Ma mère a arrêté sa chimiothérapie.";
+        let a = analyze(text, &mut c);
+        let h = m.find(&a);
+        assert_eq!(h.cues.len(), 1);
+        assert_eq!(lex.cues[h.cues[0].cue].id, "treatment-stopped");
+        assert_eq!(&text[h.cues[0].start..h.cues[0].end], "arrêté sa chimiothérapie");
+    }
+}
