@@ -1,0 +1,248 @@
+//! Features of a text, as the learned model sees them.
+//!
+//! One function, [`extract`], walks an analysed text and its vocabulary hits
+//! and hands every feature to a [`FeatureSink`]. The scorer sums weights, the
+//! trainer collects sparse vectors and the explainer records contributions
+//! with their spans: all three see exactly the same features.
+//!
+//! Families (the prefix of a feature's name in the model file):
+//! - `u:` stem of a content word, `b:` two consecutive content stems,
+//!   `c:` character 4-gram of a folded word (robust to unseen words and typos).
+//!   Valued count / √(number of content words).
+//! - `p:`, `pc:`, `ps:`, `kps:` a practice by entry, category, status, and
+//!   status for this kind of document; `pw:`, `pwc:` weak practice terms. Class
+//!   features let a practice added to the vocabulary later score sensibly
+//!   before any retraining.
+//! - `q:`, `qk:`, `kqk:` cues by entry, kind, and kind for this document kind.
+//! - `k:` the document kind; `np:` how many distinct practices; `x:`
+//!   combinations (critical framing with a practice, warning with a practice).
+//!   These are presence features valued 1.
+
+use crate::analysis::word::{seed, WordInfo};
+use crate::analysis::Analysis;
+use crate::lexicon::{CueKind, Lexicon};
+use crate::matcher::Hits;
+use crate::profile::Profile;
+use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+/// Receives the features of one text.
+///
+/// Token features (`word`, `bigram`) arrive unscaled, window by window; once
+/// the whole text is read, `scale_tokens` gives the factor that applies to all
+/// of them (1/√n), then the named features arrive.
+pub trait FeatureSink {
+    /// A content word (its unigram and character n-grams) at a text span.
+    fn word(&mut self, span: (usize, usize), info: &WordInfo, word_id: u32);
+    /// Two consecutive content words; `stems` is the pair as in the model file.
+    fn bigram(&mut self, hash: u64, span: (usize, usize), stems: &str);
+    /// The factor applying to every token feature of this text.
+    fn scale_tokens(&mut self, scale: f32);
+    /// A named presence feature, with the text spans behind it.
+    fn named(&mut self, name: &str, hash: u64, spans: &[(usize, usize)]);
+    /// The word cache was emptied: word ids seen so far are no longer valid.
+    fn words_forgotten(&mut self) {}
+}
+
+/// Hash of a feature from its name as written in the model file.
+pub fn hash_name(name: &str) -> u64 {
+    if let Some(rest) = name.strip_prefix("u:") {
+        xxh3_64_with_seed(rest.as_bytes(), seed::UNIGRAM)
+    } else if let Some(rest) = name.strip_prefix("b:") {
+        xxh3_64_with_seed(rest.as_bytes(), seed::BIGRAM)
+    } else if let Some(rest) = name.strip_prefix("c:") {
+        xxh3_64_with_seed(rest.as_bytes(), seed::CHARGRAM)
+    } else {
+        xxh3_64_with_seed(name.as_bytes(), seed::NAMED)
+    }
+}
+
+/// Scale of token features for a text of `n` content words: one occurrence
+/// counts 1/√n, so long and short texts weigh alike.
+pub fn token_scale(n: usize) -> f32 {
+    1.0 / (n.max(1) as f32).sqrt()
+}
+
+/// Walks the token features of one analysed window; `base` is the window's
+/// byte offset in the whole text.
+pub fn token_features(a: &Analysis, base: usize, sink: &mut impl FeatureSink) {
+    let mut prev: Option<(usize, u32)> = None; // (token index, stem start)
+    for &ti in &a.content {
+        let t = &a.tokens[ti as usize];
+        let info = a.word(t);
+        sink.word((base + t.start as usize, base + t.end as usize), info, t.word);
+        let end = t.stem_start as usize + info.stem.len();
+        if let Some((pt, ps)) = prev {
+            let pair = &a.stems[ps as usize..end];
+            let h = xxh3_64_with_seed(pair.as_bytes(), seed::BIGRAM);
+            sink.bigram(h, (base + a.tokens[pt].start as usize, base + t.end as usize), pair);
+        }
+        prev = Some((ti as usize, t.stem_start));
+    }
+}
+
+/// The named (presence) features of a text, in a fixed order.
+pub fn named_features(hits: &Hits, lex: &Lexicon, profile: Profile, emit: &mut dyn FnMut(&str, &[(usize, usize)])) {
+    let kind = profile.as_str();
+    emit(&format!("k:{kind}"), &[]);
+    // Practices: strong first, then weak terms of practices not strongly found.
+    let mut strong: Vec<usize> = hits.practices.iter().filter(|h| !h.weak).map(|h| h.practice).collect();
+    strong.sort_unstable();
+    strong.dedup();
+    let spans_of = |p: usize, weak: bool| -> Vec<(usize, usize)> {
+        hits.practices.iter().filter(|h| h.practice == p && h.weak == weak).map(|h| (h.start, h.end)).collect()
+    };
+    let mut cats = Vec::new();
+    let mut stats = Vec::new();
+    for &p in &strong {
+        let e = &lex.practices[p];
+        let spans = spans_of(p, false);
+        emit(&format!("p:{}", e.id), &spans);
+        cats.push((e.category, spans.clone()));
+        stats.push((e.status, spans));
+    }
+    cats.sort_by_key(|c| c.0);
+    cats.dedup_by(|a, b| {
+        if a.0 == b.0 {
+            b.1.extend(a.1.iter().copied());
+            true
+        } else {
+            false
+        }
+    });
+    for (c, spans) in &cats {
+        emit(&format!("pc:{}", c.as_str()), spans);
+    }
+    stats.sort_by_key(|s| s.0);
+    stats.dedup_by(|a, b| {
+        if a.0 == b.0 {
+            b.1.extend(a.1.iter().copied());
+            true
+        } else {
+            false
+        }
+    });
+    for (s, spans) in &stats {
+        emit(&format!("ps:{}", s.as_str()), spans);
+        emit(&format!("kps:{kind}:{}", s.as_str()), spans);
+    }
+    let mut weak: Vec<usize> =
+        hits.practices.iter().filter(|h| h.weak && !strong.contains(&h.practice)).map(|h| h.practice).collect();
+    weak.sort_unstable();
+    weak.dedup();
+    for &p in &weak {
+        let e = &lex.practices[p];
+        let spans = spans_of(p, true);
+        emit(&format!("pw:{}", e.id), &spans);
+        emit(&format!("pwc:{}", e.category.as_str()), &spans);
+    }
+    let np = match strong.len() {
+        0 => "0",
+        1 => "1",
+        2 => "2",
+        _ => "3+",
+    };
+    emit(&format!("np:{kind}:{np}"), &[]);
+    // Cues.
+    let mut cue_ids: Vec<usize> = hits.cues.iter().map(|c| c.cue).collect();
+    cue_ids.sort_unstable();
+    cue_ids.dedup();
+    let mut kinds: Vec<(CueKind, Vec<(usize, usize)>)> = Vec::new();
+    for &c in &cue_ids {
+        let cue = &lex.cues[c];
+        let spans: Vec<(usize, usize)> =
+            hits.cues.iter().filter(|h| h.cue == c).map(|h| (h.start, h.end)).collect();
+        emit(&format!("q:{}", cue.id), &spans);
+        match kinds.iter_mut().find(|k| k.0 == cue.kind) {
+            Some(k) => k.1.extend(spans),
+            None => kinds.push((cue.kind, spans)),
+        }
+    }
+    kinds.sort_by_key(|k| k.0);
+    for (k, spans) in &kinds {
+        emit(&format!("qk:{}", k.as_str()), spans);
+        emit(&format!("kqk:{kind}:{}", k.as_str()), spans);
+    }
+    let has = |k: CueKind| kinds.iter().any(|x| x.0 == k);
+    if !strong.is_empty() {
+        if has(CueKind::Critical) {
+            emit(&format!("x:{kind}:critical+practice"), &[]);
+        }
+        if has(CueKind::Warning) {
+            emit(&format!("x:{kind}:warning+practice"), &[]);
+        }
+        if has(CueKind::Urgent) {
+            emit(&format!("x:{kind}:urgent+practice"), &[]);
+        }
+    }
+}
+
+/// A sparse feature vector: (hash, value), sorted by hash, no duplicates.
+pub type SparseVec = Vec<(u64, f32)>;
+
+/// Collects the sparse vector of a text (used by training).
+#[derive(Default)]
+pub struct Collector {
+    tokens: Vec<(u64, f32)>,
+    named: Vec<(u64, f32)>,
+    /// Feature names seen, for the model file (hash → name).
+    pub names: Vec<(u64, String)>,
+    want_names: bool,
+}
+
+impl Collector {
+    /// A collector that also records feature names.
+    pub fn with_names() -> Self {
+        Collector { want_names: true, ..Default::default() }
+    }
+
+    /// The finished vector.
+    pub fn finish(self) -> (SparseVec, Vec<(u64, String)>) {
+        let mut items = self.tokens;
+        items.extend(self.named);
+        items.sort_unstable_by_key(|x| x.0);
+        let mut out: SparseVec = Vec::with_capacity(items.len());
+        for (h, v) in items {
+            match out.last_mut() {
+                Some(last) if last.0 == h => last.1 += v,
+                _ => out.push((h, v)),
+            }
+        }
+        (out, self.names)
+    }
+}
+
+impl FeatureSink for Collector {
+    fn word(&mut self, _span: (usize, usize), info: &WordInfo, _id: u32) {
+        self.tokens.push((info.unigram, 1.0));
+        for &g in info.chargrams.iter() {
+            self.tokens.push((g, 1.0));
+        }
+        if self.want_names {
+            self.names.push((info.unigram, format!("u:{}", info.stem)));
+            let names = crate::analysis::word::chargram_names(&info.folded.text);
+            for (&g, n) in info.chargrams.iter().zip(names) {
+                self.names.push((g, format!("c:{n}")));
+            }
+        }
+    }
+
+    fn bigram(&mut self, hash: u64, _span: (usize, usize), stems: &str) {
+        self.tokens.push((hash, 1.0));
+        if self.want_names {
+            self.names.push((hash, format!("b:{stems}")));
+        }
+    }
+
+    fn scale_tokens(&mut self, scale: f32) {
+        for t in &mut self.tokens {
+            t.1 *= scale;
+        }
+    }
+
+    fn named(&mut self, name: &str, hash: u64, _spans: &[(usize, usize)]) {
+        self.named.push((hash, 1.0));
+        if self.want_names {
+            self.names.push((hash, name.to_string()));
+        }
+    }
+}

@@ -1,0 +1,245 @@
+//! The model file: plain data a reviewer can open, and the fast scorer built
+//! from it.
+//!
+//! A model file is two lines of JSON and more: a one-line header
+//! `{"format":"vigie-model","version":1,"sha256":"…"}` followed by the body,
+//! whose SHA-256 the header records, so a truncated or edited file is caught
+//! before anything else is read. The body holds the vocabulary it was trained
+//! with (verbatim, so a model always scores with its own vocabulary), the
+//! fingerprints of the vocabulary and corpus, the feature settings, the
+//! weights by feature name, the calibration, the decision thresholds per
+//! profile and the training metrics.
+
+use crate::features::hash_name;
+use crate::lexicon::{hex, Lexicon, LexiconError};
+use crate::profile::{Bands, Profile};
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The format name written in every model header.
+pub const FORMAT: &str = "vigie-model";
+/// The body layout this build reads and writes.
+pub const FORMAT_VERSION: u32 = 1;
+/// The default model shipped with vigie (compiled in).
+pub const BUILTIN_MODEL: &[u8] = include_bytes!("../models/default.vigie");
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Header {
+    format: String,
+    version: u32,
+    sha256: String,
+}
+
+/// Settings of the feature extraction a model was trained with; a model is
+/// refused when they differ from this build's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeatureSettings {
+    pub stemmer: String,
+    pub chargram_len: usize,
+    pub hash: String,
+}
+
+impl FeatureSettings {
+    /// The settings of this build.
+    pub fn current() -> Self {
+        FeatureSettings {
+            stemmer: "snowball-french (frostem)".into(),
+            chargram_len: crate::analysis::word::CHARGRAM_LEN,
+            hash: "xxh3-64".into(),
+        }
+    }
+}
+
+/// Platt scaling: p = 1 / (1 + exp(-(a·s + b))) for a raw score s.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Platt {
+    pub a: f32,
+    pub b: f32,
+}
+
+impl Platt {
+    pub fn prob(&self, raw: f32) -> f32 {
+        let z = self.a * raw + self.b;
+        let p = 1.0 / (1.0 + (-z).exp());
+        if p.is_finite() {
+            p.clamp(0.0, 1.0)
+        } else {
+            0.5
+        }
+    }
+}
+
+/// A linear scorer as stored: bias, calibration and weights by feature name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinearData {
+    pub algorithm: String,
+    pub bias: f32,
+    pub calibration: Platt,
+    /// (feature name, weight), sorted by name.
+    pub weights: Vec<(String, f32)>,
+}
+
+/// Everything a model file holds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelData {
+    pub vigie_version: String,
+    pub lexicon_version: String,
+    pub lexicon_fingerprint: String,
+    pub corpus_fingerprint: String,
+    pub settings: FeatureSettings,
+    pub bands: BTreeMap<Profile, Bands>,
+    pub urgent_at: f32,
+    pub flag: LinearData,
+    pub urgent: LinearData,
+    pub metrics: serde_json::Value,
+    pub lexicon_toml: String,
+}
+
+/// What is wrong with a model file.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    #[error("{path}: cannot read the model file: {source}")]
+    Io { path: String, source: std::io::Error },
+    #[error("{path}: the model file is empty")]
+    Empty { path: String },
+    #[error("{path}: not a vigie model (first line is not a vigie-model header: {message})")]
+    Header { path: String, message: String },
+    #[error("{path}: model format version {found} is not supported by this vigie (reads version {supported}); retrain with `vigie train`")]
+    Version { path: String, found: u32, supported: u32 },
+    #[error("{path}: the model file is truncated or corrupt (its content does not match the checksum in its header)")]
+    Checksum { path: String },
+    #[error("{path}:{line}:{column}: invalid model body: {message}")]
+    Body { path: String, line: usize, column: usize, message: String },
+    #[error("{path}: the model's vocabulary is invalid: {source}")]
+    Lexicon { path: String, source: LexiconError },
+    #[error("{path}: incompatible model: {message}")]
+    Incompatible { path: String, message: String },
+}
+
+/// A linear scorer ready for use.
+#[derive(Debug, Clone)]
+pub struct Linear {
+    pub bias: f32,
+    pub calibration: Platt,
+    weights: FxHashMap<u64, f32>,
+}
+
+impl Linear {
+    fn from_data(d: &LinearData) -> Linear {
+        let weights = d.weights.iter().map(|(n, w)| (hash_name(n), *w)).collect();
+        Linear { bias: d.bias, calibration: d.calibration, weights }
+    }
+    /// Weight of a feature (0 when the model does not know it).
+    #[inline]
+    pub fn weight(&self, hash: u64) -> f32 {
+        self.weights.get(&hash).copied().unwrap_or(0.0)
+    }
+    /// Number of non-zero weights.
+    pub fn len(&self) -> usize {
+        self.weights.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.weights.is_empty()
+    }
+}
+
+/// A loaded, checked model.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub data: ModelData,
+    pub flag: Linear,
+    pub urgent: Linear,
+    pub lexicon: Lexicon,
+    /// Short id: the first 12 hex digits of the body's SHA-256.
+    pub id: String,
+}
+
+impl Model {
+    /// The default model shipped with vigie.
+    pub fn builtin() -> Result<Model, ModelError> {
+        Model::from_bytes(BUILTIN_MODEL, "models/default.vigie")
+    }
+
+    /// Reads a model file.
+    pub fn from_path(path: impl AsRef<Path>) -> Result<Model, ModelError> {
+        let path = path.as_ref();
+        let shown = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|source| ModelError::Io { path: shown.clone(), source })?;
+        Model::from_bytes(&bytes, &shown)
+    }
+
+    /// Parses and checks model bytes; `path` names them in errors.
+    pub fn from_bytes(bytes: &[u8], path: &str) -> Result<Model, ModelError> {
+        let p = || path.to_string();
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Err(ModelError::Empty { path: p() });
+        }
+        let nl = bytes.iter().position(|&b| b == b'\n').unwrap_or(bytes.len());
+        let header: Header = serde_json::from_slice(&bytes[..nl])
+            .map_err(|e| ModelError::Header { path: p(), message: e.to_string() })?;
+        if header.format != FORMAT {
+            return Err(ModelError::Header { path: p(), message: format!("format is '{}'", header.format) });
+        }
+        if header.version != FORMAT_VERSION {
+            return Err(ModelError::Version { path: p(), found: header.version, supported: FORMAT_VERSION });
+        }
+        let body = bytes.get(nl + 1..).unwrap_or(&[]);
+        let digest = hex(&Sha256::digest(body));
+        if digest != header.sha256 {
+            return Err(ModelError::Checksum { path: p() });
+        }
+        let data: ModelData = serde_json::from_slice(body).map_err(|e| ModelError::Body {
+            path: p(),
+            line: e.line() + 1,
+            column: e.column(),
+            message: e.to_string(),
+        })?;
+        if data.settings != FeatureSettings::current() {
+            return Err(ModelError::Incompatible {
+                path: p(),
+                message: format!(
+                    "trained with feature settings {:?}, this build uses {:?}",
+                    data.settings,
+                    FeatureSettings::current()
+                ),
+            });
+        }
+        for prof in Profile::ALL {
+            if !data.bands.contains_key(&prof) {
+                return Err(ModelError::Incompatible { path: p(), message: format!("no thresholds for profile {prof}") });
+            }
+        }
+        let lexicon = Lexicon::from_toml_str(&data.lexicon_toml, &format!("{path} (embedded vocabulary)"))
+            .map_err(|source| ModelError::Lexicon { path: p(), source })?;
+        if lexicon.fingerprint != data.lexicon_fingerprint {
+            return Err(ModelError::Incompatible {
+                path: p(),
+                message: "the embedded vocabulary does not match its recorded fingerprint".into(),
+            });
+        }
+        let flag = Linear::from_data(&data.flag);
+        let urgent = Linear::from_data(&data.urgent);
+        Ok(Model { id: digest[..12].to_string(), data, flag, urgent, lexicon })
+    }
+
+    /// Serialises model data into the file format.
+    pub fn to_bytes(data: &ModelData) -> Vec<u8> {
+        let body = serde_json::to_vec_pretty(data).expect("model data serialises");
+        let header = Header { format: FORMAT.into(), version: FORMAT_VERSION, sha256: hex(&Sha256::digest(&body)) };
+        let mut out = serde_json::to_vec(&header).expect("header serialises");
+        out.push(b'\n');
+        out.extend_from_slice(&body);
+        out
+    }
+
+    /// Thresholds of a profile.
+    pub fn bands(&self, p: Profile) -> Bands {
+        self.data.bands[&p]
+    }
+}

@@ -1,0 +1,176 @@
+//! Who reads the result: the two profiles, their decision bands and the
+//! urgency of reports.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// The job a text is screened for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Profile {
+    /// A continuing-education course proposal (ANDPC screening).
+    Course,
+    /// A message received by MIVILUDES (query triage).
+    Report,
+}
+
+impl Profile {
+    pub const ALL: [Profile; 2] = [Profile::Course, Profile::Report];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Profile::Course => "course",
+            Profile::Report => "report",
+        }
+    }
+}
+
+impl fmt::Display for Profile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Profile {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "course" | "formation" => Ok(Profile::Course),
+            "report" | "signalement" | "saisine" => Ok(Profile::Report),
+            other => Err(format!("unknown profile '{other}' (expected course or report)")),
+        }
+    }
+}
+
+/// The band a score falls in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Decision {
+    /// Involves a non-validated practice with high confidence.
+    Flag,
+    /// Worth a human look.
+    Review,
+    /// Nothing found worth a look.
+    Clear,
+}
+
+impl Decision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Flag => "flag",
+            Decision::Review => "review",
+            Decision::Clear => "clear",
+        }
+    }
+    /// Flag and review both send the text to a human.
+    pub fn sent_to_review(self) -> bool {
+        self != Decision::Clear
+    }
+}
+
+impl FromStr for Decision {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "flag" => Ok(Decision::Flag),
+            "review" => Ok(Decision::Review),
+            "clear" => Ok(Decision::Clear),
+            other => Err(format!("unknown decision '{other}' (expected flag, review or clear)")),
+        }
+    }
+}
+
+/// Urgency of a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Priority {
+    Urgent,
+    Normal,
+}
+
+impl Priority {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::Urgent => "urgent",
+            Priority::Normal => "normal",
+        }
+    }
+}
+
+/// Score thresholds of a profile. Valid by construction: `0 ≤ review_at ≤
+/// flag_at ≤ 1`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RawBands")]
+pub struct Bands {
+    flag_at: f32,
+    review_at: f32,
+}
+
+#[derive(Deserialize)]
+struct RawBands {
+    flag_at: f32,
+    review_at: f32,
+}
+
+impl TryFrom<RawBands> for Bands {
+    type Error = String;
+    fn try_from(r: RawBands) -> Result<Self, Self::Error> {
+        Bands::new(r.flag_at, r.review_at)
+    }
+}
+
+impl Bands {
+    /// Checks `0 ≤ review_at ≤ flag_at ≤ 1`.
+    pub fn new(flag_at: f32, review_at: f32) -> Result<Bands, String> {
+        if !(0.0..=1.0).contains(&flag_at) || !(0.0..=1.0).contains(&review_at) {
+            return Err(format!("thresholds must lie in [0, 1] (flag_at {flag_at}, review_at {review_at})"));
+        }
+        if review_at > flag_at {
+            return Err(format!("review_at ({review_at}) must not exceed flag_at ({flag_at})"));
+        }
+        Ok(Bands { flag_at, review_at })
+    }
+    pub fn flag_at(&self) -> f32 {
+        self.flag_at
+    }
+    pub fn review_at(&self) -> f32 {
+        self.review_at
+    }
+    /// The band of a score.
+    pub fn decide(&self, score: f32) -> Decision {
+        if score >= self.flag_at {
+            Decision::Flag
+        } else if score >= self.review_at {
+            Decision::Review
+        } else {
+            Decision::Clear
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bands_refuse_review_above_flag() {
+        assert!(Bands::new(0.5, 0.7).is_err());
+        assert!(Bands::new(1.2, 0.1).is_err());
+    }
+
+    #[test]
+    fn bands_split_scores_in_three() {
+        let b = Bands::new(0.8, 0.3).unwrap();
+        assert_eq!(b.decide(0.9), Decision::Flag);
+        assert_eq!(b.decide(0.8), Decision::Flag);
+        assert_eq!(b.decide(0.5), Decision::Review);
+        assert_eq!(b.decide(0.1), Decision::Clear);
+    }
+
+    #[test]
+    fn profiles_parse_from_french_and_english() {
+        assert_eq!("signalement".parse::<Profile>().unwrap(), Profile::Report);
+        assert_eq!("Course".parse::<Profile>().unwrap(), Profile::Course);
+        assert!("x".parse::<Profile>().is_err());
+    }
+}
