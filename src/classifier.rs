@@ -156,7 +156,9 @@ impl ClassifierBuilder {
             None => Model::builtin()?,
         };
         let mut c = Classifier::from_model(model);
-        c.bands.extend(self.bands);
+        for (p, b) in self.bands {
+            c.set_bands(p, b);
+        }
         Ok(c)
     }
 }
@@ -212,6 +214,11 @@ impl Classifier {
     /// Thresholds in force for a profile.
     pub fn bands(&self, p: Profile) -> Bands {
         self.bands[&p]
+    }
+
+    /// Overrides the thresholds of a profile.
+    pub fn set_bands(&mut self, p: Profile, bands: Bands) {
+        self.bands.insert(p, bands);
     }
 
     /// Runs `f` with a workspace from the pool (one per thread in use).
@@ -460,15 +467,12 @@ impl<'m> ScoreSink<'m> {
         if !p[0].is_nan() {
             return p;
         }
-        let mut v = [self.flag.weight(info.unigram), 0.0];
+        // Both models are summed even for courses: the cache outlives this
+        // document and the next one may be a report.
+        let mut v = [self.flag.weight(info.unigram), self.urgent.weight(info.unigram)];
         for &g in info.chargrams.iter() {
             v[0] += self.flag.weight(g);
-        }
-        if self.use_urgent {
-            v[1] = self.urgent.weight(info.unigram);
-            for &g in info.chargrams.iter() {
-                v[1] += self.urgent.weight(g);
-            }
+            v[1] += self.urgent.weight(g);
         }
         partial[id as usize] = v;
         v
@@ -477,7 +481,10 @@ impl<'m> ScoreSink<'m> {
 
 impl FeatureSink for ScoreSink<'_> {
     fn word(&mut self, span: (usize, usize), info: &WordInfo, id: u32) {
-        let p = self.word_partial(info, id);
+        let mut p = self.word_partial(info, id);
+        if !self.use_urgent {
+            p[1] = 0.0;
+        }
         self.tokens[0] += p[0];
         self.tokens[1] += p[1];
         let e = self.contributions.words.entry(info.stem.clone()).or_insert((0.0, p, Vec::new()));

@@ -23,12 +23,16 @@
 
 pub mod analysis;
 pub mod classifier;
+pub mod corpus;
+pub mod eval;
 pub mod features;
+pub mod input;
 pub mod lexicon;
 pub mod matcher;
 pub mod model;
 pub mod pipeline;
 pub mod profile;
+pub mod train;
 
 pub use classifier::{Assessment, Classifier, ClassifierBuilder, Document};
 pub use lexicon::Lexicon;

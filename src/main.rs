@@ -1,1 +1,22 @@
-fn main(){}
+//! The `vigie` command: argument parsing and output formatting over the
+//! library. Exit status: 0 success, 2 when a record failed (all others were
+//! processed), 1 on a fatal error.
+
+mod cli;
+
+fn main() {
+    // Die quietly when the reader of our output goes away (`vigie … | head`),
+    // as command-line tools do, instead of panicking on a broken pipe.
+    #[cfg(unix)]
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+    let code = match cli::run() {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("vigie: error: {e:#}");
+            1
+        }
+    };
+    std::process::exit(code);
+}

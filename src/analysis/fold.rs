@@ -191,8 +191,12 @@ fn map_inner_digits(out: &mut Folded) {
 /// Collapses doubled letters ("reiiki" → "reiki", "kinnésiologie" →
 /// "kinesiologie") into the matching key used by the vocabulary automaton.
 /// Applied the same way to vocabulary terms and to text, so legitimate double
-/// letters (`ss`, `ll`) cost nothing.
+/// letters (`ss`, `ll`) cost nothing. Words shorter than five letters keep
+/// theirs: in an acronym the doubling is the word ("MMS" is not "MS").
 pub fn dedup_key(f: &Folded) -> Folded {
+    if f.text.len() < 5 {
+        return f.clone();
+    }
     let mut out = Folded { text: String::with_capacity(f.text.len()), map: Vec::with_capacity(f.map.len()) };
     let mut prev: Option<char> = None;
     let mut byte = 0usize;
@@ -268,5 +272,10 @@ mod tests {
     fn doubled_letters_collapse_in_the_key() {
         assert_eq!(dedup_key(&fold_word("reiiki")).text, "reiki");
         assert_eq!(dedup_key(&fold_word("kinnésiologie")).text, "kinesiologie");
+    }
+
+    #[test]
+    fn short_words_keep_doubled_letters() {
+        assert_eq!(dedup_key(&fold_word("MMS")).text, "mms");
     }
 }

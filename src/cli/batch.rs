@@ -1,0 +1,219 @@
+//! `vigie score` and `vigie triage`: streaming, parallel batch scoring.
+
+use super::output::{localise_spans, writer, ErrRecord, OkRecord, OutRecord, RecordWriter};
+use super::{BatchArgs, OutputFormat, TriageArgs};
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, IsTerminal, Write};
+use vigie::input::{records, CsvOptions, RecordResult};
+use vigie::{Classifier, Decision, Document, Priority};
+
+/// Records scored together; bounds memory while keeping every core busy.
+const CHUNK: usize = 512;
+
+fn default_format(f: Option<OutputFormat>) -> OutputFormat {
+    f.unwrap_or(if std::io::stdout().is_terminal() { OutputFormat::Table } else { OutputFormat::Jsonl })
+}
+
+struct Counts {
+    total: usize,
+    failed: Vec<(String, usize)>,
+}
+
+fn open(path: &std::path::Path) -> std::io::Result<Box<dyn BufRead + Send>> {
+    if path.as_os_str() == "-" {
+        Ok(Box::new(BufReader::with_capacity(1 << 16, std::io::stdin())))
+    } else {
+        Ok(Box::new(BufReader::with_capacity(1 << 16, std::fs::File::open(path)?)))
+    }
+}
+
+fn process(c: &Classifier, a: &BatchArgs, source: &str, r: RecordResult) -> OutRecord {
+    match r {
+        Ok(rec) => {
+            let profile = if a.force_profile { a.profile } else { rec.profile.unwrap_or(a.profile) };
+            let mut assessment = c.assess(&Document { id: &rec.id, text: &rec.text, profile });
+            assessment.warnings.extend(rec.warnings.iter().cloned());
+            localise_spans(&mut assessment, &rec.fields);
+            OutRecord::Ok(OkRecord {
+                source: source.to_string(),
+                line: rec.line,
+                assessment,
+                text: a.include_text.then_some(rec.text),
+            })
+        }
+        Err(e) => OutRecord::Err(ErrRecord {
+            id: e.id.unwrap_or_else(|| format!("{source}:{}", e.line)),
+            source: source.to_string(),
+            line: e.line,
+            error: e.message,
+        }),
+    }
+}
+
+/// Streams every input through the classifier, calling `sink` with output
+/// records in input order. A reader thread parses chunks while the pool
+/// scores the previous one.
+fn run_batch(a: &BatchArgs, c: &Classifier, sink: &mut dyn FnMut(OutRecord) -> std::io::Result<()>) -> anyhow::Result<Counts> {
+    let mut counts = Counts { total: 0, failed: Vec::new() };
+    let csv_opts = CsvOptions {
+        text_columns: a.text_columns.clone(),
+        id_column: a.id_column.clone(),
+        kind_column: a.kind_column.clone(),
+    };
+    let progress = std::io::stderr().is_terminal().then(|| {
+        let pb = indicatif::ProgressBar::new_spinner();
+        pb.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {pos} records ({per_sec}) {msg}").expect("valid template"),
+        );
+        pb
+    });
+    let started = std::time::Instant::now();
+    let mut bytes = 0usize;
+    for path in &a.paths {
+        let source = path.display().to_string();
+        let reader = match open(path) {
+            Ok(r) => r,
+            Err(e) => {
+                counts.total += 1;
+                counts.failed.push((source.clone(), 0));
+                sink(OutRecord::Err(ErrRecord { id: source.clone(), source: source.clone(), line: 0, error: format!("cannot open: {e}") }))?;
+                continue;
+            }
+        };
+        let iter = records(reader, a.input, &csv_opts, &source)?;
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<RecordResult>>(2);
+        std::thread::scope(|s| -> anyhow::Result<()> {
+            s.spawn(move || {
+                let mut iter = iter;
+                loop {
+                    let chunk: Vec<RecordResult> = iter.by_ref().take(CHUNK).collect();
+                    if chunk.is_empty() || tx.send(chunk).is_err() {
+                        break;
+                    }
+                }
+            });
+            for chunk in rx {
+                bytes += chunk.iter().map(|r| r.as_ref().map_or(0, |r| r.text.len())).sum::<usize>();
+                let outs: Vec<OutRecord> = chunk.into_par_iter().map(|r| process(c, a, &source, r)).collect();
+                for o in outs {
+                    counts.total += 1;
+                    if let OutRecord::Err(e) = &o {
+                        counts.failed.push((e.source.clone(), e.line));
+                    }
+                    sink(o)?;
+                }
+                if let Some(pb) = &progress {
+                    pb.set_position(counts.total as u64);
+                    let secs = started.elapsed().as_secs_f64().max(1e-6);
+                    pb.set_message(format!("{:.1} MB/s", bytes as f64 / secs / 1e6));
+                }
+            }
+            Ok(())
+        })?;
+    }
+    if let Some(pb) = progress {
+        pb.finish_and_clear();
+    }
+    Ok(counts)
+}
+
+fn report_failures(c: &Counts) -> i32 {
+    if c.failed.is_empty() {
+        return 0;
+    }
+    let lines: Vec<String> = c.failed.iter().take(20).map(|(s, l)| format!("{s}:{l}")).collect();
+    eprintln!(
+        "vigie: {} of {} records failed ({}{}); all others were processed",
+        c.failed.len(),
+        c.total,
+        lines.join(", "),
+        if c.failed.len() > 20 { ", …" } else { "" }
+    );
+    2
+}
+
+fn thread_pool(a: &BatchArgs) -> anyhow::Result<()> {
+    if let Some(n) = a.threads {
+        // Ignore "already initialised": only the first call configures it.
+        let _ = rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global();
+    }
+    Ok(())
+}
+
+pub fn score(a: &BatchArgs) -> anyhow::Result<i32> {
+    thread_pool(a)?;
+    let c = super::classifier(&a.model, None)?;
+    let stdout: Box<dyn Write> = Box::new(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock()));
+    let mut w: Box<dyn RecordWriter> = writer(default_format(a.format), stdout);
+    let counts = run_batch(a, &c, &mut |r| w.write(&r))?;
+    w.finish()?;
+    Ok(report_failures(&counts))
+}
+
+fn rank(r: &OutRecord) -> (u8, u8, i64) {
+    match r {
+        OutRecord::Ok(o) => {
+            let a = &o.assessment;
+            let urgent = u8::from(a.priority != Some(Priority::Urgent));
+            let band = match a.decision {
+                Decision::Flag => 0,
+                Decision::Review => 1,
+                Decision::Clear => 2,
+            };
+            (urgent, band, -((a.score as f64) * 1e6) as i64)
+        }
+        OutRecord::Err(_) => (2, 3, 0),
+    }
+}
+
+pub fn triage(t: &TriageArgs) -> anyhow::Result<i32> {
+    let a = &t.batch;
+    thread_pool(a)?;
+    let c = super::classifier(&a.model, None)?;
+    let mut all = Vec::new();
+    let counts = run_batch(a, &c, &mut |r| {
+        all.push(r);
+        Ok(())
+    })?;
+    // Stable: equal ranks keep input order.
+    all.sort_by_key(rank);
+    let mut bands: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut priorities: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut categories: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in &all {
+        if let OutRecord::Ok(o) = r {
+            let x = &o.assessment;
+            *bands.entry(x.decision.as_str()).or_default() += 1;
+            if let Some(p) = x.priority {
+                *priorities.entry(p.as_str()).or_default() += 1;
+            }
+            let mut cats: Vec<&str> = x.practices.iter().map(|p| p.category.as_str()).collect();
+            cats.sort_unstable();
+            cats.dedup();
+            for cat in cats {
+                *categories.entry(cat).or_default() += 1;
+            }
+        }
+    }
+    let stdout: Box<dyn Write> = Box::new(std::io::BufWriter::new(std::io::stdout().lock()));
+    let mut w = writer(default_format(a.format), stdout);
+    for r in &all {
+        let keep = match r {
+            OutRecord::Ok(o) => t.only.is_empty() || t.only.contains(&o.assessment.decision),
+            OutRecord::Err(_) => true,
+        };
+        if keep {
+            w.write(r)?;
+        }
+    }
+    w.finish()?;
+    let fmt = |m: &BTreeMap<&str, usize>| m.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ");
+    eprintln!("triage: {} records, {} failed", counts.total, counts.failed.len());
+    eprintln!("  by decision: {}", fmt(&bands));
+    if !priorities.is_empty() {
+        eprintln!("  by priority (reports): {}", fmt(&priorities));
+    }
+    eprintln!("  by practice category: {}", if categories.is_empty() { "none".into() } else { fmt(&categories) });
+    Ok(report_failures(&counts))
+}

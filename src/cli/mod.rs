@@ -1,0 +1,149 @@
+//! Command-line interface.
+
+mod batch;
+mod corpus_cmd;
+mod explain;
+mod output;
+mod train_cmd;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use vigie::input::InputFormat;
+use vigie::Profile;
+
+#[derive(Parser)]
+#[command(name = "vigie", version, about = "Flags French texts that involve non-validated health practices, with evidence a reviewer can check")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Score documents: one output record per input record, in input order.
+    Score(BatchArgs),
+    /// Score a batch and write the review queue: urgent first, then flag,
+    /// review, clear, then by score; a summary goes to stderr.
+    Triage(TriageArgs),
+    /// Explain the decision on one text, for a reviewer.
+    Explain(explain::ExplainArgs),
+    /// Train a model on a labelled corpus.
+    Train(train_cmd::TrainArgs),
+    /// Evaluate a model on a labelled corpus.
+    Eval(train_cmd::EvalArgs),
+    /// Describe and check the labelled corpus.
+    Corpus(corpus_cmd::CorpusArgs),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Json,
+    Jsonl,
+    Csv,
+}
+
+#[derive(Args, Clone)]
+pub struct ModelArgs {
+    /// Model file (default: the shipped model).
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// Score at or above which a text is flagged (overrides the profile's).
+    #[arg(long)]
+    pub flag_at: Option<f32>,
+    /// Score at or above which a text goes to review (overrides the profile's).
+    #[arg(long)]
+    pub review_at: Option<f32>,
+    /// TOML file of thresholds per profile: [course] flag_at = …, review_at = ….
+    #[arg(long)]
+    pub profile_file: Option<PathBuf>,
+}
+
+#[derive(Args, Clone)]
+pub struct BatchArgs {
+    /// Input files, one document each with --input text; `-` reads stdin.
+    #[arg(default_value = "-")]
+    pub paths: Vec<PathBuf>,
+    /// How the input is laid out.
+    #[arg(long, value_enum, default_value = "text")]
+    pub input: InputFormat,
+    /// Output format (default: table on a terminal, jsonl otherwise).
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
+    /// Profile for records without a `kind`.
+    #[arg(long, default_value = "course")]
+    pub profile: Profile,
+    /// Force this profile on every record, whatever its `kind`.
+    #[arg(long)]
+    pub force_profile: bool,
+    /// CSV column(s) holding the text; repeat to join several columns.
+    #[arg(long = "text-column")]
+    pub text_columns: Vec<String>,
+    /// CSV column holding the record id.
+    #[arg(long)]
+    pub id_column: Option<String>,
+    /// CSV column holding the kind (course or report).
+    #[arg(long)]
+    pub kind_column: Option<String>,
+    /// Include the full text of each record in the output.
+    #[arg(long)]
+    pub include_text: bool,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+#[derive(Args)]
+pub struct TriageArgs {
+    #[command(flatten)]
+    pub batch: BatchArgs,
+    /// Keep only these decisions, e.g. `flag,review`.
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<vigie::Decision>,
+}
+
+pub fn run() -> anyhow::Result<i32> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Score(a) => batch::score(&a),
+        Command::Triage(a) => batch::triage(&a),
+        Command::Explain(a) => explain::run(&a),
+        Command::Train(a) => train_cmd::train(&a),
+        Command::Eval(a) => train_cmd::eval(&a),
+        Command::Corpus(a) => corpus_cmd::run(&a),
+    }
+}
+
+/// Builds the classifier for a command, applying threshold overrides.
+pub fn classifier(m: &ModelArgs, profile_for_overrides: Option<Profile>) -> anyhow::Result<vigie::Classifier> {
+    use anyhow::Context;
+    let mut b = vigie::ClassifierBuilder::new();
+    if let Some(p) = &m.model {
+        b = b.model_path(p);
+    }
+    let mut c = b.build()?;
+    if let Some(file) = &m.profile_file {
+        let text = std::fs::read_to_string(file).with_context(|| format!("{}: cannot read the profile file", file.display()))?;
+        let table: std::collections::BTreeMap<Profile, vigie::Bands> =
+            toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {}", file.display(), e.message()))?;
+        for (p, bands) in table {
+            c.set_bands(p, bands);
+        }
+    }
+    if m.flag_at.is_some() || m.review_at.is_some() {
+        let profiles: Vec<Profile> = match profile_for_overrides {
+            Some(p) => vec![p],
+            None => Profile::ALL.to_vec(),
+        };
+        for p in profiles {
+            let cur = c.bands(p);
+            let flag = m.flag_at.unwrap_or(cur.flag_at());
+            let review = m.review_at.unwrap_or(cur.review_at().min(flag));
+            let bands = vigie::Bands::new(flag, review).map_err(|e| anyhow::anyhow!("--flag-at/--review-at: {e}"))?;
+            c.set_bands(p, bands);
+        }
+    }
+    Ok(c)
+}

@@ -1,0 +1,322 @@
+//! Reading records: plain text, lines, JSON Lines and CSV, streamed.
+//!
+//! A record that cannot be read becomes a [`RecordError`] with its line
+//! number, and reading goes on: one broken record never sinks a batch.
+//! Invalid UTF-8 is decoded lossily and the record carries a warning.
+
+use crate::profile::Profile;
+use std::io::{BufRead, Read};
+
+/// How the input is laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum InputFormat {
+    /// The whole input is one document.
+    Text,
+    /// One document per line.
+    Lines,
+    /// One JSON object per line with `text`, optional `id` and `kind`.
+    Jsonl,
+    /// CSV with a header row; see `--text-column` and `--id-column`.
+    Csv,
+}
+
+/// Options of the CSV reader.
+#[derive(Debug, Clone, Default)]
+pub struct CsvOptions {
+    /// Columns joined (in this order) into the text.
+    pub text_columns: Vec<String>,
+    pub id_column: Option<String>,
+    pub kind_column: Option<String>,
+}
+
+/// Where a column's text sits inside a joined CSV record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    pub name: String,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// One document read from the input.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    /// 1-based line (or CSV record's first line) in the input.
+    pub line: usize,
+    pub id: String,
+    pub text: String,
+    pub profile: Option<Profile>,
+    pub warnings: Vec<String>,
+    /// For CSV records: the columns the text was joined from.
+    pub fields: Vec<Field>,
+}
+
+/// A record that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {message}")]
+pub struct RecordError {
+    pub line: usize,
+    pub id: Option<String>,
+    pub message: String,
+}
+
+/// A fatal input problem (nothing can be read).
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error("{source_name}: {message}")]
+    Header { source_name: String, message: String },
+    #[error("{source_name}: {error}")]
+    Io { source_name: String, error: std::io::Error },
+}
+
+pub type RecordResult = Result<Record, RecordError>;
+
+fn decode(bytes: Vec<u8>, warnings: &mut Vec<String>) -> String {
+    match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => {
+            warnings.push("invalid UTF-8 decoded with replacement characters".into());
+            String::from_utf8_lossy(e.as_bytes()).into_owned()
+        }
+    }
+}
+
+fn strip_bom(s: &mut String) {
+    if s.starts_with('\u{FEFF}') {
+        s.drain(..3);
+    }
+}
+
+/// Parses one JSON Lines record.
+pub fn parse_jsonl(line_no: usize, raw: Vec<u8>) -> RecordResult {
+    let mut warnings = Vec::new();
+    let mut s = decode(raw, &mut warnings);
+    strip_bom(&mut s);
+    let err = |id: Option<String>, message: String| RecordError { line: line_no, id, message };
+    let v: serde_json::Value =
+        serde_json::from_str(s.trim_end_matches(['\r', '\n'])).map_err(|e| err(None, format!("invalid JSON: {e}")))?;
+    let obj = v.as_object().ok_or_else(|| err(None, "expected a JSON object".into()))?;
+    let id = match obj.get("id") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(s)) => Some(s.clone()),
+        Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+        Some(other) => return Err(err(None, format!("field 'id' must be a string or a number, not {}", kind_of(other)))),
+    };
+    let text = match obj.get("text") {
+        Some(serde_json::Value::String(t)) => t.clone(),
+        None => return Err(err(id, "missing field 'text'".into())),
+        Some(other) => return Err(err(id, format!("field 'text' must be a string, not {}", kind_of(other)))),
+    };
+    let profile = match obj.get("kind") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(k)) => Some(k.parse::<Profile>().map_err(|m| err(id.clone(), format!("field 'kind': {m}")))?),
+        Some(other) => return Err(err(id, format!("field 'kind' must be a string, not {}", kind_of(other)))),
+    };
+    Ok(Record { line: line_no, id: id.unwrap_or_else(|| format!("line-{line_no}")), text, profile, warnings, fields: vec![] })
+}
+
+fn kind_of(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+/// Streams records from `reader`. `name` labels the input in ids and errors.
+pub fn records<'r>(
+    mut reader: Box<dyn BufRead + Send + 'r>,
+    format: InputFormat,
+    csv_opts: &CsvOptions,
+    name: &str,
+) -> Result<Box<dyn Iterator<Item = RecordResult> + Send + 'r>, InputError> {
+    let name = name.to_string();
+    match format {
+        InputFormat::Text => {
+            let mut buf = Vec::new();
+            reader.read_to_end(&mut buf).map_err(|error| InputError::Io { source_name: name.clone(), error })?;
+            let mut warnings = Vec::new();
+            if buf.iter().take(8192).filter(|&&b| b == 0).count() > 0 {
+                warnings.push("binary content (NUL bytes) read as text".into());
+            }
+            let mut text = decode(buf, &mut warnings);
+            strip_bom(&mut text);
+            let rec = Record { line: 1, id: name, text, profile: None, warnings, fields: vec![] };
+            Ok(Box::new(std::iter::once(Ok(rec))))
+        }
+        InputFormat::Lines | InputFormat::Jsonl => {
+            let mut line_no = 0usize;
+            let jsonl = format == InputFormat::Jsonl;
+            Ok(Box::new(std::iter::from_fn(move || loop {
+                let mut buf = Vec::new();
+                match reader.read_until(b'\n', &mut buf) {
+                    Ok(0) => return None,
+                    Ok(_) => {}
+                    Err(e) => {
+                        line_no += 1;
+                        return Some(Err(RecordError { line: line_no, id: None, message: format!("read error: {e}") }));
+                    }
+                }
+                line_no += 1;
+                if jsonl {
+                    if buf.iter().all(u8::is_ascii_whitespace) {
+                        continue; // blank lines separate nothing in JSON Lines
+                    }
+                    return Some(parse_jsonl(line_no, buf));
+                }
+                let mut warnings = Vec::new();
+                let mut text = decode(buf, &mut warnings);
+                if line_no == 1 {
+                    strip_bom(&mut text);
+                }
+                while text.ends_with(['\n', '\r']) {
+                    text.pop();
+                }
+                return Some(Ok(Record {
+                    line: line_no,
+                    id: format!("{name}:{line_no}"),
+                    text,
+                    profile: None,
+                    warnings,
+                    fields: vec![],
+                }));
+            })))
+        }
+        InputFormat::Csv => csv_records(reader, csv_opts, name),
+    }
+}
+
+fn csv_records<'r>(
+    reader: Box<dyn BufRead + Send + 'r>,
+    o: &CsvOptions,
+    name: String,
+) -> Result<Box<dyn Iterator<Item = RecordResult> + Send + 'r>, InputError> {
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
+    let headers = rdr
+        .byte_headers()
+        .map_err(|e| InputError::Header { source_name: name.clone(), message: format!("cannot read the CSV header: {e}") })?
+        .clone();
+    let header_names: Vec<String> =
+        headers.iter().map(|h| String::from_utf8_lossy(h).trim_start_matches('\u{FEFF}').trim().to_string()).collect();
+    let find = |col: &str| header_names.iter().position(|h| h == col);
+    let text_cols = if o.text_columns.is_empty() { vec!["text".to_string()] } else { o.text_columns.clone() };
+    let mut text_idx = Vec::new();
+    for c in &text_cols {
+        match find(c) {
+            Some(i) => text_idx.push((c.clone(), i)),
+            None => {
+                return Err(InputError::Header {
+                    source_name: name,
+                    message: format!("no column '{c}' in the CSV header (columns: {})", header_names.join(", ")),
+                })
+            }
+        }
+    }
+    let opt_col = |c: &Option<String>, what: &str| -> Result<Option<usize>, InputError> {
+        match c {
+            None => Ok(None),
+            Some(c) => find(c).map(Some).ok_or_else(|| InputError::Header {
+                source_name: name.clone(),
+                message: format!("no {what} column '{c}' in the CSV header (columns: {})", header_names.join(", ")),
+            }),
+        }
+    };
+    let id_idx = opt_col(&o.id_column, "id")?;
+    let kind_idx = match &o.kind_column {
+        Some(_) => opt_col(&o.kind_column, "kind")?,
+        None => find("kind"),
+    };
+    let mut iter = rdr.into_byte_records();
+    let mut n = 0usize;
+    Ok(Box::new(std::iter::from_fn(move || {
+        let rec = iter.next()?;
+        n += 1;
+        Some(match rec {
+            Err(e) => {
+                let line = e.position().map_or(n + 1, |p| p.line() as usize);
+                Err(RecordError { line, id: None, message: format!("invalid CSV record: {e}") })
+            }
+            Ok(r) => {
+                let line = r.position().map_or(n + 1, |p| p.line() as usize);
+                let mut warnings = Vec::new();
+                let mut get = |i: usize| r.get(i).map(|b| decode(b.to_vec(), &mut warnings));
+                let id = id_idx.and_then(&mut get).filter(|s| !s.is_empty()).unwrap_or_else(|| format!("record-{n}"));
+                let mut text = String::new();
+                let mut fields = Vec::new();
+                for (cname, i) in &text_idx {
+                    let v = get(*i).unwrap_or_default();
+                    if !text.is_empty() {
+                        text.push_str("\n\n");
+                    }
+                    let start = text.len();
+                    text.push_str(&v);
+                    fields.push(Field { name: cname.clone(), start, end: text.len() });
+                }
+                let kind = kind_idx.and_then(&mut get).filter(|s| !s.trim().is_empty());
+                let profile = match kind.map(|k| k.parse::<Profile>()) {
+                    None => Ok(None),
+                    Some(Ok(p)) => Ok(Some(p)),
+                    Some(Err(m)) => Err(RecordError { line, id: Some(id.clone()), message: format!("column 'kind': {m}") }),
+                };
+                profile.map(|profile| Record { line, id, text, profile, warnings, fields })
+            }
+        })
+    })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(input: &str, f: InputFormat, o: &CsvOptions) -> Vec<RecordResult> {
+        let r: Box<dyn BufRead + Send> = Box::new(std::io::Cursor::new(input.as_bytes().to_vec()));
+        records(r, f, o, "in").unwrap().collect()
+    }
+
+    #[test]
+    fn jsonl_bad_lines_become_errors_with_their_line_number() {
+        let rs = read("{\"text\":\"a\"}\nnot json\n{\"id\":3}\n{\"text\":5}\n\n{\"text\":\"b\",\"kind\":\"report\"}\n", InputFormat::Jsonl, &CsvOptions::default());
+        assert_eq!(rs.len(), 5);
+        assert!(rs[0].is_ok());
+        assert_eq!(rs[1].as_ref().unwrap_err().line, 2);
+        assert!(rs[2].as_ref().unwrap_err().message.contains("missing field 'text'"));
+        assert!(rs[3].as_ref().unwrap_err().message.contains("must be a string"));
+        assert_eq!(rs[4].as_ref().unwrap().profile, Some(Profile::Report));
+        assert_eq!(rs[4].as_ref().unwrap().line, 6);
+    }
+
+    #[test]
+    fn jsonl_byte_order_mark_is_ignored() {
+        let rs = read("\u{FEFF}{\"text\":\"a\",\"id\":\"x\"}\n", InputFormat::Jsonl, &CsvOptions::default());
+        assert_eq!(rs[0].as_ref().unwrap().id, "x");
+    }
+
+    #[test]
+    fn csv_joins_text_columns_and_keeps_quoted_newlines() {
+        let o = CsvOptions { text_columns: vec!["titre".into(), "resume".into()], id_column: Some("ref".into()), kind_column: None };
+        let rs = read("ref,titre,resume\nA1,\"Reiki\",\"ligne 1\nligne 2\"\nA2,Autre,x\n", InputFormat::Csv, &o);
+        let r = rs[0].as_ref().unwrap();
+        assert_eq!(r.id, "A1");
+        assert_eq!(r.text, "Reiki\n\nligne 1\nligne 2");
+        assert_eq!(r.fields[1], Field { name: "resume".into(), start: 7, end: 22 });
+        assert_eq!(rs[1].as_ref().unwrap().line, 4);
+    }
+
+    #[test]
+    fn csv_missing_text_column_is_an_error_before_any_record() {
+        let r: Box<dyn BufRead + Send> = Box::new(std::io::Cursor::new(b"a,b\n1,2\n".to_vec()));
+        let e = records(r, InputFormat::Csv, &CsvOptions::default(), "f.csv").err().unwrap();
+        assert!(e.to_string().contains("no column 'text'"), "{e}");
+    }
+
+    #[test]
+    fn invalid_utf8_is_decoded_with_a_warning() {
+        let r: Box<dyn BufRead + Send> = Box::new(std::io::Cursor::new(b"caf\xe9\n".to_vec()));
+        let rs: Vec<_> = records(r, InputFormat::Lines, &CsvOptions::default(), "in").unwrap().collect();
+        let rec = rs[0].as_ref().unwrap();
+        assert_eq!(rec.text, "caf\u{FFFD}");
+        assert_eq!(rec.warnings.len(), 1);
+    }
+}

@@ -1,0 +1,438 @@
+//! Training: corpus → features (the one pipeline) → linfa models → a model file.
+//!
+//! Steps, all deterministic for a given corpus, vocabulary and seed:
+//! 1. every item goes through [`Pipeline::vector`], the path scoring uses;
+//! 2. grouped, stratified K-fold cross-validation compares logistic
+//!    regression with an elastic-net linear model (both linfa) and keeps the
+//!    one with the better out-of-fold F1 (flag + review counted as sent to
+//!    review); features are selected on each training fold only;
+//! 3. out-of-fold scores calibrate a Platt sigmoid and choose the thresholds
+//!    of each profile: *flag* where precision reaches 0.9 with the most
+//!    recall, *review* where recall reaches 0.98;
+//! 4. an urgency model is trained the same way on flagged reports;
+//! 5. the final models are fitted on the whole corpus and exported as sparse
+//!    weights by feature name.
+
+use crate::corpus::{Corpus, Item};
+use crate::eval::{self, Prediction};
+use crate::features::SparseVec;
+use crate::model::{FeatureSettings, LinearData, Model, ModelData, Platt};
+use crate::pipeline::{Pipeline, Workspace};
+use crate::profile::{Bands, Decision, Priority, Profile};
+use linfa::prelude::*;
+use linfa_elasticnet::ElasticNet;
+use linfa_logistic::LogisticRegression;
+use ndarray::{Array1, Array2};
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
+
+/// Settings of a training run.
+#[derive(Debug, Clone)]
+pub struct TrainOptions {
+    /// Folds of the cross-validation (at least 2).
+    pub folds: usize,
+    pub seed: u64,
+    /// A feature is kept when at least this many training items have it.
+    pub min_df: usize,
+    /// At most this many features (the most frequent) go into the dense
+    /// matrices linfa needs.
+    pub max_features: usize,
+    /// L2 penalty of the logistic regression.
+    pub alpha: f32,
+    /// Target precision of the flag band.
+    pub flag_precision: f64,
+    /// Target recall of flag + review.
+    pub review_recall: f64,
+    /// Target recall of urgent among flagged reports.
+    pub urgent_recall: f64,
+}
+
+impl Default for TrainOptions {
+    fn default() -> Self {
+        TrainOptions {
+            folds: 5,
+            seed: 2026,
+            min_df: 2,
+            max_features: 12_000,
+            alpha: 0.5,
+            flag_precision: 0.9,
+            review_recall: 0.98,
+            urgent_recall: 0.92,
+        }
+    }
+}
+
+/// Feature vectors of a corpus, with the names of their features.
+pub struct Featurized {
+    pub x: Vec<SparseVec>,
+    pub names: FxHashMap<u64, String>,
+}
+
+/// Runs every item through the scoring pipeline (in parallel, order kept).
+pub fn featurize(pipeline: &Pipeline, items: &[Item], tick: &(dyn Fn() + Sync)) -> Featurized {
+    let out: Vec<(SparseVec, Vec<(u64, String)>)> = items
+        .par_iter()
+        .map_init(Workspace::default, |ws, it| {
+            let r = pipeline.vector(&it.text, it.kind, ws, true);
+            tick();
+            r
+        })
+        .collect();
+    let mut names = FxHashMap::default();
+    let mut x = Vec::with_capacity(out.len());
+    for (v, n) in out {
+        for (h, name) in n {
+            names.entry(h).or_insert(name);
+        }
+        x.push(v);
+    }
+    Featurized { x, names }
+}
+
+struct Columns {
+    hashes: Vec<u64>,
+    index: FxHashMap<u64, usize>,
+}
+
+fn select_columns(x: &[SparseVec], rows: &[usize], min_df: usize, max: usize) -> Columns {
+    let mut df: FxHashMap<u64, usize> = FxHashMap::default();
+    for &r in rows {
+        for &(h, _) in &x[r] {
+            *df.entry(h).or_default() += 1;
+        }
+    }
+    let mut kept: Vec<(u64, usize)> = df.into_iter().filter(|&(_, c)| c >= min_df).collect();
+    kept.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    kept.truncate(max);
+    let mut hashes: Vec<u64> = kept.into_iter().map(|k| k.0).collect();
+    hashes.sort_unstable();
+    let index = hashes.iter().enumerate().map(|(i, &h)| (h, i)).collect();
+    Columns { hashes, index }
+}
+
+fn dense(x: &[SparseVec], rows: &[usize], cols: &Columns) -> Array2<f32> {
+    let mut m = Array2::<f32>::zeros((rows.len(), cols.hashes.len()));
+    for (i, &r) in rows.iter().enumerate() {
+        for &(h, v) in &x[r] {
+            if let Some(&j) = cols.index.get(&h) {
+                m[[i, j]] = v;
+            }
+        }
+    }
+    m
+}
+
+/// A fitted linear scorer over selected columns.
+struct LinearFit {
+    bias: f32,
+    weights: Vec<f32>,
+}
+
+impl LinearFit {
+    fn score(&self, v: &SparseVec, cols: &Columns) -> f32 {
+        self.bias + v.iter().filter_map(|(h, x)| cols.index.get(h).map(|&j| self.weights[j] * x)).sum::<f32>()
+    }
+}
+
+/// The two linfa learners compared by cross-validation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Learner {
+    Logistic,
+    ElasticNet,
+}
+
+impl Learner {
+    pub fn name(self) -> &'static str {
+        match self {
+            Learner::Logistic => "logistic-regression (linfa-logistic, L2)",
+            Learner::ElasticNet => "elastic-net least squares (linfa-elasticnet, L1+L2)",
+        }
+    }
+
+    fn fit(self, x: Array2<f32>, y: &[bool], alpha: f32) -> Result<LinearFit, String> {
+        match self {
+            Learner::Logistic => {
+                let targets = Array1::from_iter(y.iter().copied());
+                let ds = Dataset::new(x, targets);
+                let fitted = LogisticRegression::default()
+                    .alpha(alpha)
+                    .max_iterations(150)
+                    .fit(&ds)
+                    .map_err(|e| format!("logistic regression: {e}"))?;
+                // linfa takes the first label it meets as the positive class.
+                let sign = if fitted.labels().pos.class { 1.0 } else { -1.0 };
+                Ok(LinearFit {
+                    bias: sign * fitted.intercept(),
+                    weights: fitted.params().iter().map(|w| sign * w).collect(),
+                })
+            }
+            Learner::ElasticNet => {
+                // Least squares on ±1 targets with an L1+L2 penalty: a sparse
+                // linear scorer whose output Platt scaling turns into a
+                // probability like the logistic one.
+                let targets = Array1::from_iter(y.iter().map(|&b| if b { 1.0f32 } else { -1.0 }));
+                let ds = Dataset::new(x, targets);
+                let fitted = ElasticNet::params()
+                    .penalty(alpha * 1e-3)
+                    .l1_ratio(0.2)
+                    .max_iterations(200)
+                    .tolerance(1e-4)
+                    .fit(&ds)
+                    .map_err(|e| format!("elastic net: {e}"))?;
+                Ok(LinearFit { bias: fitted.intercept(), weights: fitted.hyperplane().to_vec() })
+            }
+        }
+    }
+}
+
+/// Out-of-fold raw scores of `rows` under a learner.
+fn out_of_fold(
+    learner: Learner,
+    f: &Featurized,
+    rows: &[usize],
+    y: &[bool],
+    folds: &[usize],
+    k: usize,
+    o: &TrainOptions,
+) -> Result<Vec<f32>, String> {
+    let per_fold: Vec<Result<Vec<(usize, f32)>, String>> = (0..k)
+        .into_par_iter()
+        .map(|fold| {
+            let train: Vec<usize> = rows.iter().copied().filter(|&r| folds[r] != fold).collect();
+            let test: Vec<usize> = rows.iter().copied().filter(|&r| folds[r] == fold).collect();
+            if test.is_empty() {
+                return Ok(Vec::new());
+            }
+            let cols = select_columns(&f.x, &train, o.min_df, o.max_features);
+            let ty: Vec<bool> = train.iter().map(|&r| y[r]).collect();
+            let fit = learner.fit(dense(&f.x, &train, &cols), &ty, o.alpha)?;
+            Ok(test.iter().map(|&r| (r, fit.score(&f.x[r], &cols))).collect())
+        })
+        .collect();
+    let mut scores = vec![f32::NAN; y.len()];
+    for r in per_fold {
+        for (i, s) in r? {
+            scores[i] = s;
+        }
+    }
+    Ok(rows.iter().map(|&r| scores[r]).collect())
+}
+
+/// Fits a Platt sigmoid p = σ(a·s + b) to raw scores (linfa logistic
+/// regression on one feature).
+pub fn platt(scores: &[f32], y: &[bool]) -> Result<Platt, String> {
+    if !y.iter().any(|&b| b) || y.iter().all(|&b| b) {
+        return Ok(Platt { a: 1.0, b: 0.0 });
+    }
+    let x = Array2::from_shape_vec((scores.len(), 1), scores.to_vec()).map_err(|e| e.to_string())?;
+    let ds = Dataset::new(x, Array1::from_iter(y.iter().copied()));
+    let fitted = LogisticRegression::default()
+        .alpha(1e-3)
+        .max_iterations(200)
+        .fit(&ds)
+        .map_err(|e| format!("calibration: {e}"))?;
+    let sign = if fitted.labels().pos.class { 1.0 } else { -1.0 };
+    Ok(Platt { a: sign * fitted.params()[0], b: sign * fitted.intercept() })
+}
+
+/// Highest-recall threshold whose precision is at least `target`.
+pub fn threshold_for_precision(p: &[f32], y: &[bool], target: f64) -> f32 {
+    let mut order: Vec<usize> = (0..p.len()).collect();
+    order.sort_by(|&a, &b| p[b].partial_cmp(&p[a]).unwrap_or(std::cmp::Ordering::Equal));
+    let total_pos = y.iter().filter(|&&b| b).count().max(1);
+    let (mut tp, mut fp) = (0usize, 0usize);
+    let mut best: Option<(f64, f32)> = None;
+    for (i, &idx) in order.iter().enumerate() {
+        if y[idx] {
+            tp += 1;
+        } else {
+            fp += 1;
+        }
+        // only cut between distinct scores
+        if i + 1 < order.len() && p[order[i + 1]] == p[idx] {
+            continue;
+        }
+        let precision = tp as f64 / (tp + fp) as f64;
+        let recall = tp as f64 / total_pos as f64;
+        if precision >= target && best.is_none_or(|b| recall > b.0) {
+            best = Some((recall, p[idx]));
+        }
+    }
+    best.map_or(0.99, |b| b.1)
+}
+
+/// Highest threshold whose recall is at least `target`.
+pub fn threshold_for_recall(p: &[f32], y: &[bool], target: f64) -> f32 {
+    let mut pos: Vec<f32> = p.iter().zip(y).filter(|(_, &b)| b).map(|(&s, _)| s).collect();
+    if pos.is_empty() {
+        return 0.5;
+    }
+    pos.sort_by(|a, b| b.partial_cmp(a).unwrap_or(std::cmp::Ordering::Equal));
+    let need = ((target * pos.len() as f64).ceil() as usize).clamp(1, pos.len());
+    pos[need - 1]
+}
+
+/// What training measured, stored in the model and printed.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TrainReport {
+    pub items: usize,
+    pub features_seen: usize,
+    pub features_used: usize,
+    pub folds: usize,
+    pub learners: BTreeMap<String, f64>,
+    pub chosen: String,
+    pub bands: BTreeMap<String, (f32, f32)>,
+    pub urgent_at: f32,
+    /// Out-of-fold evaluation with the chosen thresholds (same figures as
+    /// `vigie eval` computes).
+    pub cross_validation: eval::Report,
+    pub seconds: f64,
+}
+
+/// Trains a model on a corpus with a vocabulary.
+pub fn train(
+    pipeline: &Pipeline,
+    lexicon_toml: &str,
+    corpus: &Corpus,
+    o: &TrainOptions,
+    tick: &(dyn Fn() + Sync),
+) -> Result<(ModelData, TrainReport), String> {
+    let t0 = std::time::Instant::now();
+    let items = &corpus.items;
+    if items.len() < 10 {
+        return Err(format!("too few items to train on ({})", items.len()));
+    }
+    let k = o.folds.max(2);
+    let f = featurize(pipeline, items, tick);
+    let folds = corpus.folds(k, o.seed);
+    let y: Vec<bool> = items.iter().map(Item::is_flag).collect();
+    let all: Vec<usize> = (0..items.len()).collect();
+
+    // 1. compare learners by out-of-fold F1.
+    let mut learners = BTreeMap::new();
+    let mut best: Option<(f64, Learner, Vec<f32>)> = None;
+    for learner in [Learner::Logistic, Learner::ElasticNet] {
+        let raw = out_of_fold(learner, &f, &all, &y, &folds, k, o)?;
+        let cal = platt(&raw, &y)?;
+        let p: Vec<f32> = raw.iter().map(|&s| cal.prob(s)).collect();
+        let f1 = eval::f1_at(&p, &y, 0.5);
+        learners.insert(learner.name().to_string(), f1);
+        if best.as_ref().is_none_or(|b| f1 > b.0) {
+            best = Some((f1, learner, raw));
+        }
+    }
+    let (_, learner, raw) = best.expect("two learners were tried");
+    let calibration = platt(&raw, &y)?;
+    let oof: Vec<f32> = raw.iter().map(|&s| calibration.prob(s)).collect();
+
+    // 2. thresholds per profile.
+    let mut bands = BTreeMap::new();
+    for prof in Profile::ALL {
+        let idx: Vec<usize> = (0..items.len()).filter(|&i| items[i].kind == prof).collect();
+        let p: Vec<f32> = idx.iter().map(|&i| oof[i]).collect();
+        let yy: Vec<bool> = idx.iter().map(|&i| y[i]).collect();
+        let flag_at = threshold_for_precision(&p, &yy, o.flag_precision);
+        let review_at = threshold_for_recall(&p, &yy, o.review_recall).min(flag_at);
+        bands.insert(prof, Bands::new(flag_at, review_at)?);
+    }
+
+    // 3. urgency among flagged reports.
+    let urgent_rows: Vec<usize> =
+        (0..items.len()).filter(|&i| items[i].kind == Profile::Report && items[i].is_flag()).collect();
+    let yu: Vec<bool> = items.iter().map(Item::is_urgent).collect();
+    let (urgent_cal, urgent_at, urgent_oof) = if urgent_rows.iter().any(|&r| yu[r]) && urgent_rows.iter().any(|&r| !yu[r]) {
+        let raw_u = out_of_fold(Learner::Logistic, &f, &urgent_rows, &yu, &folds, k, o)?;
+        let yy: Vec<bool> = urgent_rows.iter().map(|&r| yu[r]).collect();
+        let cal = platt(&raw_u, &yy)?;
+        let pu: Vec<f32> = raw_u.iter().map(|&s| cal.prob(s)).collect();
+        let at = threshold_for_recall(&pu, &yy, o.urgent_recall);
+        // urgency of every report out of fold: reports outside the urgent
+        // training rows are scored by the fold model too.
+        let mut full = vec![0f32; items.len()];
+        for (i, &r) in urgent_rows.iter().enumerate() {
+            full[r] = pu[i];
+        }
+        (cal, at, full)
+    } else {
+        (Platt { a: 1.0, b: -10.0 }, 1.0, vec![0f32; items.len()])
+    };
+
+    // 4. out-of-fold report with the chosen thresholds.
+    let preds: Vec<Prediction> = items
+        .iter()
+        .enumerate()
+        .map(|(i, it)| {
+            let decision = bands[&it.kind].decide(oof[i]);
+            let priority = (it.kind == Profile::Report).then(|| {
+                if decision != Decision::Clear && urgent_oof[i] >= urgent_at {
+                    Priority::Urgent
+                } else {
+                    Priority::Normal
+                }
+            });
+            Prediction { score: oof[i], decision, priority }
+        })
+        .collect();
+    let cross_validation = eval::report(items, &preds);
+
+    // 5. final models on everything.
+    let cols = select_columns(&f.x, &all, o.min_df, o.max_features);
+    let fit = learner.fit(dense(&f.x, &all, &cols), &y, o.alpha)?;
+    let flag = export(learner, &fit, &cols, &f, calibration);
+    let urgent = if urgent_at < 1.0 {
+        let ucols = select_columns(&f.x, &urgent_rows, o.min_df, o.max_features);
+        let uy: Vec<bool> = urgent_rows.iter().map(|&r| yu[r]).collect();
+        let ufit = Learner::Logistic.fit(dense(&f.x, &urgent_rows, &ucols), &uy, o.alpha)?;
+        export(Learner::Logistic, &ufit, &ucols, &f, urgent_cal)
+    } else {
+        LinearData { algorithm: "none (no urgent items)".into(), bias: -10.0, calibration: urgent_cal, weights: vec![] }
+    };
+
+    let report = TrainReport {
+        items: items.len(),
+        features_seen: f.names.len(),
+        features_used: cols.hashes.len(),
+        folds: k,
+        learners,
+        chosen: learner.name().to_string(),
+        bands: bands.iter().map(|(p, b)| (p.as_str().to_string(), (b.flag_at(), b.review_at()))).collect(),
+        urgent_at,
+        cross_validation,
+        seconds: t0.elapsed().as_secs_f64(),
+    };
+    let mut metrics = serde_json::to_value(&report).map_err(|e| e.to_string())?;
+    // Time varies between runs; the model file must not.
+    if let Some(m) = metrics.as_object_mut() {
+        m.remove("seconds");
+    }
+    let lexicon = &pipeline.lexicon;
+    let data = ModelData {
+        vigie_version: env!("CARGO_PKG_VERSION").to_string(),
+        lexicon_version: lexicon.version.clone(),
+        lexicon_fingerprint: lexicon.fingerprint.clone(),
+        corpus_fingerprint: corpus.fingerprint.clone(),
+        settings: FeatureSettings::current(),
+        bands,
+        urgent_at,
+        flag,
+        urgent,
+        metrics,
+        lexicon_toml: lexicon_toml.to_string(),
+    };
+    // The model must load: check it now rather than ship a broken file.
+    Model::from_bytes(&Model::to_bytes(&data), "trained model").map_err(|e| e.to_string())?;
+    Ok((data, report))
+}
+
+fn export(learner: Learner, fit: &LinearFit, cols: &Columns, f: &Featurized, calibration: Platt) -> LinearData {
+    let mut weights: Vec<(String, f32)> = cols
+        .hashes
+        .iter()
+        .zip(&fit.weights)
+        .filter(|(_, w)| w.abs() > 1e-6)
+        .map(|(h, &w)| (f.names.get(h).cloned().unwrap_or_else(|| format!("?{h:016x}")), w))
+        .collect();
+    weights.sort_by(|a, b| a.0.cmp(&b.0));
+    LinearData { algorithm: learner.name().to_string(), bias: fit.bias, calibration, weights }
+}
