@@ -1,7 +1,7 @@
 //! The classifier: a model, its vocabulary, and the evidence it gives.
 
 use crate::analysis::word::WordInfo;
-use crate::features::FeatureSink;
+use crate::features::{crossed, FeatureSink};
 use crate::lexicon::{Category, CueKind, Lexicon, Source, Status, Strength};
 use crate::matcher::{Hits, MatchHow};
 use crate::model::{Linear, Model, ModelError};
@@ -248,7 +248,7 @@ impl Classifier {
     }
 
     fn assess_in(&self, doc: &Document, ws: &mut Workspace) -> Assessment {
-        let mut sink = ScoreSink::new(&self.model.flag, &self.model.urgent, doc.profile == Profile::Report);
+        let mut sink = ScoreSink::new(&self.model.flag, &self.model.urgent, doc.profile);
         // The per-word partial scores live in the workspace between documents
         // and in the sink during the walk.
         sink.partial = std::mem::take(&mut ws.partial);
@@ -428,8 +428,9 @@ pub fn describe_feature(name: &str, lex: &Lexicon) -> String {
 struct ScoreSink<'m> {
     flag: &'m Linear,
     urgent: &'m Linear,
+    profile: Profile,
     use_urgent: bool,
-    partial: Vec<[f32; 2]>,
+    partial: Vec<[f32; 3]>,
     tokens: [f32; 2],
     named: [f32; 2],
     scale: f32,
@@ -437,11 +438,12 @@ struct ScoreSink<'m> {
 }
 
 impl<'m> ScoreSink<'m> {
-    fn new(flag: &'m Linear, urgent: &'m Linear, use_urgent: bool) -> Self {
+    fn new(flag: &'m Linear, urgent: &'m Linear, profile: Profile) -> Self {
         ScoreSink {
             flag,
             urgent,
-            use_urgent,
+            profile,
+            use_urgent: profile == Profile::Report,
             partial: Vec::new(),
             tokens: [0.0; 2],
             named: [0.0; 2],
@@ -458,33 +460,48 @@ impl<'m> ScoreSink<'m> {
         }
     }
 
+    /// Weight of a token feature for this text: shared plus kind-specific.
+    #[inline]
+    fn token_weights(&self, hash: u64) -> [f32; 2] {
+        let f = self.flag.weight(hash) + self.flag.weight(crossed(hash, self.profile));
+        let u = if self.use_urgent {
+            self.urgent.weight(hash) + self.urgent.weight(crossed(hash, Profile::Report))
+        } else {
+            0.0
+        };
+        [f, u]
+    }
+
     fn word_partial(&mut self, info: &WordInfo, id: u32) -> [f32; 2] {
-        let partial = &mut self.partial;
-        if partial.len() <= id as usize {
-            partial.resize(id as usize + 1, [f32::NAN; 2]);
+        if self.partial.len() <= id as usize {
+            self.partial.resize(id as usize + 1, [f32::NAN; 3]);
         }
-        let p = partial[id as usize];
-        if !p[0].is_nan() {
-            return p;
+        let p = self.partial[id as usize];
+        let (slot, urgent) = match self.profile {
+            Profile::Course => (0, None),
+            Profile::Report => (1, Some(2)),
+        };
+        if !p[slot].is_nan() && urgent.is_none_or(|u| !p[u].is_nan()) {
+            return [p[slot], urgent.map_or(0.0, |u| p[u])];
         }
-        // Both models are summed even for courses: the cache outlives this
-        // document and the next one may be a report.
-        let mut v = [self.flag.weight(info.unigram), self.urgent.weight(info.unigram)];
+        let mut v = self.token_weights(info.unigram);
         for &g in info.chargrams.iter() {
-            v[0] += self.flag.weight(g);
-            v[1] += self.urgent.weight(g);
+            let w = self.token_weights(g);
+            v[0] += w[0];
+            v[1] += w[1];
         }
-        partial[id as usize] = v;
+        let entry = &mut self.partial[id as usize];
+        entry[slot] = v[0];
+        if let Some(u) = urgent {
+            entry[u] = v[1];
+        }
         v
     }
 }
 
 impl FeatureSink for ScoreSink<'_> {
     fn word(&mut self, span: (usize, usize), info: &WordInfo, id: u32) {
-        let mut p = self.word_partial(info, id);
-        if !self.use_urgent {
-            p[1] = 0.0;
-        }
+        let p = self.word_partial(info, id);
         self.tokens[0] += p[0];
         self.tokens[1] += p[1];
         let e = self.contributions.words.entry(info.stem.clone()).or_insert((0.0, p, Vec::new()));
@@ -495,7 +512,7 @@ impl FeatureSink for ScoreSink<'_> {
     }
 
     fn bigram(&mut self, hash: u64, span: (usize, usize), stems: &str) {
-        let w = [self.flag.weight(hash), if self.use_urgent { self.urgent.weight(hash) } else { 0.0 }];
+        let w = self.token_weights(hash);
         if w[0] == 0.0 && w[1] == 0.0 {
             return;
         }

@@ -43,8 +43,29 @@ pub trait FeatureSink {
     fn words_forgotten(&mut self) {}
 }
 
-/// Hash of a feature from its name as written in the model file.
+/// The kind-specific twin of a token feature: every word, bigram and
+/// character n-gram counts once for all texts and once for its kind of text,
+/// since the same words weigh differently in a course proposal (where a
+/// critical frame clears) and in a report (where any involvement counts).
+#[inline]
+pub fn crossed(hash: u64, profile: Profile) -> u64 {
+    let salt = match profile {
+        Profile::Course => 0x9E37_79B9_7F4A_7C15,
+        Profile::Report => 0xC2B2_AE3D_27D4_EB4F,
+    };
+    (hash ^ salt).wrapping_mul(0xFF51_AFD7_ED55_8CCD).rotate_left(29)
+}
+
+/// Hash of a feature from its name as written in the model file. Token
+/// features of one kind of text end with `@course` or `@report`.
 pub fn hash_name(name: &str) -> u64 {
+    if name.starts_with(['u', 'b', 'c']) {
+        if let Some((base, kind)) = name.rsplit_once('@') {
+            if let Ok(p) = kind.parse::<Profile>() {
+                return crossed(hash_name(base), p);
+            }
+        }
+    }
     if let Some(rest) = name.strip_prefix("u:") {
         xxh3_64_with_seed(rest.as_bytes(), seed::UNIGRAM)
     } else if let Some(rest) = name.strip_prefix("b:") {
@@ -180,8 +201,8 @@ pub fn named_features(hits: &Hits, lex: &Lexicon, profile: Profile, emit: &mut d
 pub type SparseVec = Vec<(u64, f32)>;
 
 /// Collects the sparse vector of a text (used by training).
-#[derive(Default)]
 pub struct Collector {
+    profile: Profile,
     tokens: Vec<(u64, f32)>,
     named: Vec<(u64, f32)>,
     /// Feature names seen, for the model file (hash → name).
@@ -190,9 +211,20 @@ pub struct Collector {
 }
 
 impl Collector {
-    /// A collector that also records feature names.
-    pub fn with_names() -> Self {
-        Collector { want_names: true, ..Default::default() }
+    /// A collector for a text of this kind; `names` also records feature
+    /// names (for the model file).
+    pub fn new(profile: Profile, names: bool) -> Self {
+        Collector { profile, tokens: Vec::new(), named: Vec::new(), names: Vec::new(), want_names: names }
+    }
+
+    fn token(&mut self, hash: u64, name: impl FnOnce() -> String) {
+        self.tokens.push((hash, 1.0));
+        self.tokens.push((crossed(hash, self.profile), 1.0));
+        if self.want_names {
+            let n = name();
+            self.names.push((crossed(hash, self.profile), format!("{n}@{}", self.profile.as_str())));
+            self.names.push((hash, n));
+        }
     }
 
     /// The finished vector.
@@ -213,24 +245,15 @@ impl Collector {
 
 impl FeatureSink for Collector {
     fn word(&mut self, _span: (usize, usize), info: &WordInfo, _id: u32) {
-        self.tokens.push((info.unigram, 1.0));
-        for &g in info.chargrams.iter() {
-            self.tokens.push((g, 1.0));
-        }
-        if self.want_names {
-            self.names.push((info.unigram, format!("u:{}", info.stem)));
-            let names = crate::analysis::word::chargram_names(&info.folded.text);
-            for (&g, n) in info.chargrams.iter().zip(names) {
-                self.names.push((g, format!("c:{n}")));
-            }
+        self.token(info.unigram, || format!("u:{}", info.stem));
+        let names = if self.want_names { crate::analysis::word::chargram_names(&info.folded.text) } else { Vec::new() };
+        for (i, &g) in info.chargrams.iter().enumerate() {
+            self.token(g, || format!("c:{}", names[i]));
         }
     }
 
     fn bigram(&mut self, hash: u64, _span: (usize, usize), stems: &str) {
-        self.tokens.push((hash, 1.0));
-        if self.want_names {
-            self.names.push((hash, format!("b:{stems}")));
-        }
+        self.token(hash, || format!("b:{stems}"));
     }
 
     fn scale_tokens(&mut self, scale: f32) {

@@ -147,8 +147,12 @@ impl Matcher {
                 if key.is_empty() {
                     continue;
                 }
-                if !weak && !multiword && key.len() >= TYPO_MIN_LEN {
-                    typo_terms.push((key.clone(), term_pats.len() as u32));
+                // Typos are looked up on the folded form, before doubled
+                // letters collapse: "haptoomie" is one edit from
+                // "haptonomie", not two.
+                let folded = a.tokens.first().map(|t| a.word(t).folded.text.clone()).unwrap_or_default();
+                if !weak && !multiword && folded.len() >= TYPO_MIN_LEN {
+                    typo_terms.push((folded, term_pats.len() as u32));
                 }
                 term_pats.push(TermPat { practice: pi as u32, weak, multiword, len: key.len() as u32 });
                 patterns.push(key);
@@ -234,9 +238,10 @@ impl Matcher {
         }
         // One typo in long single words not matched otherwise.
         if !self.typo_terms.is_empty() {
-            for (ti, t) in a.tokens.iter().enumerate() {
-                let key = &a.word(t).key.text;
-                if key.len() < TYPO_MIN_LEN - 1 || self.lookalike_keys.contains(key.as_str()) {
+            for t in &a.tokens {
+                let w = a.word(t);
+                let key = &w.key.text;
+                if w.folded.text.len() < TYPO_MIN_LEN - 1 || self.lookalike_keys.contains(key.as_str()) {
                     continue;
                 }
                 let s = t.key_start;
@@ -244,8 +249,7 @@ impl Matcher {
                 if cands.iter().any(|c| c.0 < e && c.1 > s) || looks.iter().any(|l| l.1 < e && l.3 > s) {
                     continue;
                 }
-                if let Some(pat) = self.typo_match(key) {
-                    let _ = ti;
+                if let Some(pat) = self.typo_match(&w.folded.text) {
                     cands.push((s, e, pat, MatchHow::Typo));
                 }
             }

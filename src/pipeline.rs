@@ -21,8 +21,9 @@ pub const WINDOW: usize = 1 << 20;
 #[derive(Default)]
 pub struct Workspace {
     pub cache: WordCache,
-    /// Per word id: (flag, urgent) partial scores; NaN when not computed yet.
-    pub partial: Vec<[f32; 2]>,
+    /// Per word id: partial scores (flag for courses, flag for reports,
+    /// urgency for reports); NaN when not computed yet.
+    pub partial: Vec<[f32; 3]>,
 }
 
 
@@ -101,7 +102,7 @@ impl Pipeline {
 
     /// The sparse feature vector of a text (training and evaluation).
     pub fn vector(&self, text: &str, profile: Profile, ws: &mut Workspace, names: bool) -> (SparseVec, Vec<(u64, String)>) {
-        let mut c = if names { Collector::with_names() } else { Collector::default() };
+        let mut c = Collector::new(profile, names);
         self.walk(text, profile, ws, &mut c);
         c.finish()
     }

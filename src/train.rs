@@ -54,8 +54,8 @@ impl Default for TrainOptions {
             folds: 5,
             seed: 2026,
             min_df: 2,
-            max_features: 12_000,
-            alpha: 0.5,
+            max_features: 6_000,
+            alpha: 0.1,
             flag_precision: 0.9,
             review_recall: 0.98,
             urgent_recall: 0.92,
@@ -95,15 +95,37 @@ struct Columns {
     index: FxHashMap<u64, usize>,
 }
 
-fn select_columns(x: &[SparseVec], rows: &[usize], min_df: usize, max: usize) -> Columns {
-    let mut df: FxHashMap<u64, usize> = FxHashMap::default();
+/// Keeps the features most associated with the label on the training rows:
+/// those present in at least `min_df` rows, ranked by the χ² statistic of
+/// presence against the label (ties by hash, so selection is deterministic).
+fn select_columns(x: &[SparseVec], rows: &[usize], y: &[bool], min_df: usize, max: usize) -> Columns {
+    let mut df: FxHashMap<u64, (u32, u32)> = FxHashMap::default();
     for &r in rows {
         for &(h, _) in &x[r] {
-            *df.entry(h).or_default() += 1;
+            let e = df.entry(h).or_default();
+            if y[r] {
+                e.0 += 1;
+            } else {
+                e.1 += 1;
+            }
         }
     }
-    let mut kept: Vec<(u64, usize)> = df.into_iter().filter(|&(_, c)| c >= min_df).collect();
-    kept.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let n = rows.len() as f64;
+    let pos = rows.iter().filter(|&&r| y[r]).count() as f64;
+    let neg = n - pos;
+    let mut kept: Vec<(u64, f64)> = df
+        .into_iter()
+        .filter(|&(_, (a, b))| (a + b) as usize >= min_df)
+        .map(|(h, (a, b))| {
+            // 2×2 table: feature present/absent × flag/clear
+            let (a, b) = (a as f64, b as f64);
+            let (c, d) = (pos - a, neg - b);
+            let den = (a + b) * (c + d) * (a + c) * (b + d);
+            let chi2 = if den > 0.0 { n * (a * d - b * c).powi(2) / den } else { 0.0 };
+            (h, chi2)
+        })
+        .collect();
+    kept.sort_unstable_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal).then(a.0.cmp(&b.0)));
     kept.truncate(max);
     let mut hashes: Vec<u64> = kept.into_iter().map(|k| k.0).collect();
     hashes.sort_unstable();
@@ -157,7 +179,7 @@ impl Learner {
                 let ds = Dataset::new(x, targets);
                 let fitted = LogisticRegression::default()
                     .alpha(alpha)
-                    .max_iterations(150)
+                    .max_iterations(100)
                     .fit(&ds)
                     .map_err(|e| format!("logistic regression: {e}"))?;
                 // linfa takes the first label it meets as the positive class.
@@ -176,8 +198,8 @@ impl Learner {
                 let fitted = ElasticNet::params()
                     .penalty(alpha * 1e-3)
                     .l1_ratio(0.2)
-                    .max_iterations(200)
-                    .tolerance(1e-4)
+                    .max_iterations(60)
+                    .tolerance(1e-3)
                     .fit(&ds)
                     .map_err(|e| format!("elastic net: {e}"))?;
                 Ok(LinearFit { bias: fitted.intercept(), weights: fitted.hyperplane().to_vec() })
@@ -204,9 +226,15 @@ fn out_of_fold(
             if test.is_empty() {
                 return Ok(Vec::new());
             }
-            let cols = select_columns(&f.x, &train, o.min_df, o.max_features);
+            let t = std::time::Instant::now();
+            let cols = select_columns(&f.x, &train, y, o.min_df, o.max_features);
             let ty: Vec<bool> = train.iter().map(|&r| y[r]).collect();
-            let fit = learner.fit(dense(&f.x, &train, &cols), &ty, o.alpha)?;
+            let m = dense(&f.x, &train, &cols);
+            let t1 = t.elapsed();
+            let fit = learner.fit(m, &ty, o.alpha)?;
+            if std::env::var_os("VIGIE_TRACE").is_some() {
+                eprintln!("fold {fold} {learner:?}: select+dense {:?}, fit {:?}", t1, t.elapsed() - t1);
+            }
             Ok(test.iter().map(|&r| (r, fit.score(&f.x[r], &cols))).collect())
         })
         .collect();
@@ -288,6 +316,9 @@ pub struct TrainReport {
     /// `vigie eval` computes).
     pub cross_validation: eval::Report,
     pub seconds: f64,
+    /// Out-of-fold score of every item (id, score), for error analysis.
+    #[serde(skip)]
+    pub out_of_fold: Vec<(String, f32)>,
 }
 
 /// Trains a model on a corpus with a vocabulary.
@@ -377,11 +408,11 @@ pub fn train(
     let cross_validation = eval::report(items, &preds);
 
     // 5. final models on everything.
-    let cols = select_columns(&f.x, &all, o.min_df, o.max_features);
+    let cols = select_columns(&f.x, &all, &y, o.min_df, o.max_features);
     let fit = learner.fit(dense(&f.x, &all, &cols), &y, o.alpha)?;
     let flag = export(learner, &fit, &cols, &f, calibration);
     let urgent = if urgent_at < 1.0 {
-        let ucols = select_columns(&f.x, &urgent_rows, o.min_df, o.max_features);
+        let ucols = select_columns(&f.x, &urgent_rows, &yu, o.min_df, o.max_features);
         let uy: Vec<bool> = urgent_rows.iter().map(|&r| yu[r]).collect();
         let ufit = Learner::Logistic.fit(dense(&f.x, &urgent_rows, &ucols), &uy, o.alpha)?;
         export(Learner::Logistic, &ufit, &ucols, &f, urgent_cal)
@@ -400,6 +431,7 @@ pub fn train(
         urgent_at,
         cross_validation,
         seconds: t0.elapsed().as_secs_f64(),
+        out_of_fold: items.iter().zip(&oof).map(|(i, &p)| (i.id.clone(), p)).collect(),
     };
     let mut metrics = serde_json::to_value(&report).map_err(|e| e.to_string())?;
     // Time varies between runs; the model file must not.

@@ -170,18 +170,29 @@ fn fold_unicode(raw: &str, out: &mut Folded) {
     }
 }
 
-/// A digit with a letter on each side reads as the letter it mimics.
+/// A run of up to three digits with a letter on each side reads as the
+/// letters it mimics ("k1nésiologie", "b10kinergie").
 fn map_inner_digits(out: &mut Folded) {
     let bytes = out.text.as_bytes();
     if !bytes.iter().any(u8::is_ascii_digit) {
         return;
     }
     let mut b = bytes.to_vec();
-    for i in 1..b.len().saturating_sub(1) {
-        if b[i].is_ascii_digit() && b[i - 1].is_ascii_alphabetic() && b[i + 1].is_ascii_alphabetic() {
-            if let Some(l) = digit_as_letter(b[i]) {
-                b[i] = l;
+    let mut i = 1;
+    while i < b.len() {
+        if b[i].is_ascii_digit() && b[i - 1].is_ascii_alphabetic() {
+            let mut j = i;
+            while j < b.len() && b[j].is_ascii_digit() {
+                j += 1;
             }
+            if j < b.len() && b[j].is_ascii_alphabetic() && j - i <= 3 && b[i..j].iter().all(|&d| digit_as_letter(d).is_some()) {
+                for k in i..j {
+                    b[k] = digit_as_letter(b[k]).expect("checked above");
+                }
+            }
+            i = j;
+        } else {
+            i += 1;
         }
     }
     // Only ASCII bytes were replaced by ASCII bytes, so the text stays UTF-8.
@@ -251,6 +262,7 @@ mod tests {
         assert_eq!(fold_word("r3iki").text, "reiki");
         assert_eq!(fold_word("covid19").text, "covid19");
         assert_eq!(fold_word("b12").text, "b12");
+        assert_eq!(fold_word("b10kinergie").text, "biokinergie");
     }
 
     #[test]

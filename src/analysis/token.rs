@@ -27,7 +27,12 @@ const ELISIONS: &[&str] = &[
 ];
 
 fn is_elision(word: &str) -> bool {
-    word.len() <= 7 && ELISIONS.iter().any(|e| e.eq_ignore_ascii_case(word))
+    if word.is_ascii() {
+        word.len() <= 7 && ELISIONS.iter().any(|e| e.eq_ignore_ascii_case(word))
+    } else {
+        // full-width or look-alike letters: compare the folded form
+        word.chars().count() <= 7 && ELISIONS.contains(&super::fold::fold_word(word).text.as_str())
+    }
 }
 
 /// Cuts `text` into raw words.

@@ -33,6 +33,9 @@ pub struct TrainArgs {
     /// Most features kept for training.
     #[arg(long)]
     pub max_features: Option<usize>,
+    /// Write the out-of-fold score of every item (JSON Lines) to this file.
+    #[arg(long)]
+    pub oof: Option<PathBuf>,
 }
 
 fn load_corpus(paths: &[PathBuf]) -> anyhow::Result<Corpus> {
@@ -67,6 +70,14 @@ pub fn train(a: &TrainArgs) -> anyhow::Result<i32> {
     pb.finish_and_clear();
     let bytes = Model::to_bytes(&data);
     std::fs::write(&a.out, &bytes).with_context(|| format!("{}: cannot write the model", a.out.display()))?;
+    if let Some(path) = &a.oof {
+        let mut out = String::new();
+        for (id, p) in &report.out_of_fold {
+            out.push_str(&serde_json::json!({"id": id, "score": p}).to_string());
+            out.push('\n');
+        }
+        std::fs::write(path, out).with_context(|| format!("{}: cannot write", path.display()))?;
+    }
     let cv = &report.cross_validation;
     eprintln!("trained on {} items in {:.1} s → {} ({} KB)", report.items, t0.elapsed().as_secs_f64(), a.out.display(), bytes.len() / 1024);
     eprintln!("features: {} seen, {} used; learner: {}", report.features_seen, report.features_used, report.chosen);

@@ -1,0 +1,242 @@
+//! The `vigie` command, as users run it.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+
+fn vigie() -> Command {
+    Command::cargo_bin("vigie").unwrap()
+}
+
+fn jsonl(out: &[u8]) -> Vec<Value> {
+    String::from_utf8_lossy(out).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+#[test]
+fn score_writes_one_record_per_input_record_in_order() {
+    let out = vigie().args(["score", "--input", "jsonl", "data/samples/courses.jsonl"]).assert().success().get_output().stdout.clone();
+    let recs = jsonl(&out);
+    let ids: Vec<&str> = recs.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["ODPC-2291-01", "ODPC-2291-02", "ODPC-3104-07", "ODPC-3311-02", "ODPC-4020-11", "ODPC-4020-12"]);
+    for r in &recs {
+        for key in ["profile", "score", "decision", "priority", "practices", "cues", "model", "lexicon"] {
+            assert!(r.get(key).is_some(), "missing {key} in {r}");
+        }
+    }
+    assert_eq!(recs[0]["decision"], "flag");
+    assert_eq!(recs[0]["practices"][0]["name"], "Biokinergie");
+    assert!(recs[1]["practices"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn broken_jsonl_lines_become_error_records_and_exit_2() {
+    let input = "{\"id\":\"a\",\"text\":\"Stage de reiki\"}\nnot json\n{\"id\":\"c\"}\n{\"id\":\"d\",\"text\":\"Cours de pharmacologie\",\"kind\":\"course\"}\n";
+    let assert = vigie().args(["score", "--input", "jsonl", "-"]).write_stdin(input).assert().code(2);
+    let out = assert.get_output();
+    let recs = jsonl(&out.stdout);
+    assert_eq!(recs.len(), 4, "output records = input records");
+    assert_eq!(recs[1]["line"], 2);
+    assert!(recs[1]["error"].as_str().unwrap().contains("invalid JSON"));
+    assert_eq!(recs[2]["id"], "c");
+    assert!(recs[2]["error"].as_str().unwrap().contains("missing field 'text'"));
+    assert_eq!(recs[3]["id"], "d");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("2 of 4 records failed"), "{err}");
+}
+
+#[test]
+fn text_input_scores_each_file_as_one_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("cours.txt");
+    std::fs::write(&p, "Initiation à la biokinergie, niveau 1.\nDeuxième ligne.").unwrap();
+    let out = vigie().args(["score", "--format", "jsonl"]).arg(&p).assert().success().get_output().stdout.clone();
+    let recs = jsonl(&out);
+    assert_eq!(recs.len(), 1);
+    let span = &recs[0]["practices"][0]["spans"][0];
+    assert_eq!(span["start"], 17);
+    assert_eq!(span["text"], "biokinergie");
+}
+
+#[test]
+fn unreadable_path_is_an_error_record_and_the_others_are_processed() {
+    let out = vigie()
+        .args(["score", "--input", "jsonl", "no/such/file.jsonl", "data/samples/reports.jsonl"])
+        .assert()
+        .code(2)
+        .get_output()
+        .stdout
+        .clone();
+    let recs = jsonl(&out);
+    assert_eq!(recs.len(), 7);
+    assert!(recs[0]["error"].as_str().unwrap().contains("cannot open"));
+}
+
+#[test]
+fn csv_columns_are_joined_and_spans_name_their_column() {
+    let out = vigie()
+        .args(["score", "--input", "csv", "--id-column", "reference", "--format", "jsonl"])
+        .args(["--text-column", "titre", "--text-column", "resume", "--text-column", "objectifs", "--text-column", "methodes"])
+        .arg("data/samples/courses.csv")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let recs = jsonl(&out);
+    assert_eq!(recs.len(), 3);
+    assert_eq!(recs[0]["id"], "DPC-801");
+    let span = &recs[0]["practices"][0]["spans"][0];
+    assert_eq!(span["field"], "titre");
+    assert_eq!(span["start"], 0);
+    assert_eq!(span["text"], "Fasciathérapie");
+    assert_eq!(recs[2]["practices"][0]["name"], "Reiki");
+}
+
+#[test]
+fn missing_csv_text_column_is_a_clear_fatal_error() {
+    vigie()
+        .args(["score", "--input", "csv", "--text-column", "summary", "data/samples/courses.csv"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("no column 'summary'"))
+        .stdout(predicate::str::is_empty());
+}
+
+#[test]
+fn corrupt_model_is_a_fatal_error_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("bad.vigie");
+    std::fs::write(&p, "{\"format\":\"vigie-model\",\"version\":1,\"sha256\":\"00\"}\n{}").unwrap();
+    vigie()
+        .args(["score", "--model"])
+        .arg(&p)
+        .arg("data/samples/courses.jsonl")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("bad.vigie").and(predicate::str::contains("truncated or corrupt")));
+}
+
+#[test]
+fn review_threshold_above_flag_threshold_is_refused() {
+    vigie()
+        .args(["score", "--flag-at", "0.2", "--review-at", "0.5", "data/samples/courses.jsonl"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("review_at"));
+}
+
+#[test]
+fn flag_threshold_override_changes_decisions() {
+    let out = vigie()
+        .args(["score", "--input", "jsonl", "--flag-at", "1.0", "--review-at", "1.0", "data/samples/courses.jsonl"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert!(jsonl(&out).iter().all(|r| r["decision"] == "clear"));
+}
+
+#[test]
+fn output_does_not_echo_the_text_unless_asked() {
+    let text = "Mon frère a tout quitté pour suivre un magnétiseur qui lui promet une guérison totale de son diabète.";
+    let input = format!("{{\"id\":\"x\",\"kind\":\"report\",\"text\":{}}}\n", serde_json::to_string(text).unwrap());
+    let out = vigie().args(["score", "--input", "jsonl", "-"]).write_stdin(input.clone()).assert().success().get_output().stdout.clone();
+    assert!(!String::from_utf8_lossy(&out).contains(text));
+    let out = vigie().args(["score", "--input", "jsonl", "--include-text", "-"]).write_stdin(input).assert().success().get_output().stdout.clone();
+    assert_eq!(jsonl(&out)[0]["text"], text);
+}
+
+#[test]
+fn triage_puts_urgent_first_then_flag_review_clear_and_summarises() {
+    let a = vigie().args(["triage", "--input", "jsonl", "--format", "jsonl", "data/samples/reports.jsonl"]).assert().success();
+    let out = a.get_output();
+    let recs = jsonl(&out.stdout);
+    assert_eq!(recs.len(), 6);
+    let key = |r: &Value| {
+        let urgent = r["priority"] == "urgent";
+        let band = match r["decision"].as_str().unwrap() {
+            "flag" => 0,
+            "review" => 1,
+            _ => 2,
+        };
+        (!urgent, band, -(r["score"].as_f64().unwrap() * 1e6) as i64)
+    };
+    let keys: Vec<_> = recs.iter().map(key).collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted);
+    assert_eq!(recs[0]["priority"], "urgent");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("by decision:") && err.contains("by priority (reports):") && err.contains("by practice category:"), "{err}");
+}
+
+#[test]
+fn triage_only_keeps_the_requested_bands() {
+    let out = vigie()
+        .args(["triage", "--input", "jsonl", "--format", "jsonl", "--only", "flag,review", "data/samples/reports.jsonl"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let recs = jsonl(&out);
+    assert!(!recs.is_empty());
+    assert!(recs.iter().all(|r| r["decision"] != "clear"));
+}
+
+#[test]
+fn explain_shows_practice_status_source_and_marked_evidence() {
+    vigie()
+        .args(["explain", "--profile", "course", "--text", "Initiation à la biokinergie pour kinésithérapeutes, niveau 1."])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("Biokinergie")
+                .and(predicate::str::contains("Source publique"))
+                .and(predicate::str::contains("⟦biokinergie⟧{practice}"))
+                .and(predicate::str::contains("Décision")),
+        );
+}
+
+#[test]
+fn explain_json_has_the_bands_and_cue_effects() {
+    let out = vigie()
+        .args(["explain", "--format", "json", "--profile", "report", "--text", "Ma mère a arrêté sa chimiothérapie pour suivre un décodeur biologique."])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    for key in ["score", "decision", "flag_at", "review_at", "raised_by", "lowered_by", "top_features", "practices"] {
+        assert!(v.get(key).is_some(), "missing {key}");
+    }
+}
+
+#[test]
+fn eval_json_has_the_documented_top_level_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("gold.jsonl");
+    std::fs::write(
+        &p,
+        "{\"id\":\"1\",\"kind\":\"course\",\"text\":\"Stage de reiki niveau 1\",\"label\":\"flag\",\"priority\":null,\"practices\":[\"Reiki\"],\"tags\":[\"named\"]}\n\
+         {\"id\":\"2\",\"kind\":\"report\",\"text\":\"J'ai perdu mon passeport\",\"label\":\"clear\",\"priority\":null,\"practices\":[],\"tags\":[\"misdirected\"]}\n",
+    )
+    .unwrap();
+    let out = vigie().args(["eval", "--format", "json", "--errors", "--data"]).arg(&p).assert().success().get_output().stdout.clone();
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    for key in ["precision", "recall", "f1", "accuracy", "recall_at_p90", "confusion", "by_kind", "by_tag", "urgent", "errors"] {
+        assert!(v.get(key).is_some(), "missing {key}");
+    }
+    assert!(v["note"].as_str().unwrap().contains("sent to review"));
+}
+
+#[test]
+fn corpus_stats_prints_counts() {
+    vigie()
+        .args(["corpus", "stats"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("course/flag").and(predicate::str::contains("distinct practices")));
+}

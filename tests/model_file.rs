@@ -1,0 +1,90 @@
+//! The model file: broken files give errors that name the file and the
+//! problem, and the shipped model is what `vigie train` makes of data/.
+
+use vigie::corpus::Corpus;
+use vigie::model::{Model, ModelError, BUILTIN_MODEL};
+
+fn write_tmp(name: &str, bytes: &[u8]) -> std::path::PathBuf {
+    let dir = tempfile::tempdir().unwrap().keep();
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+fn err_of(bytes: &[u8]) -> (ModelError, String) {
+    let p = write_tmp("m.vigie", bytes);
+    let e = Model::from_path(&p).unwrap_err();
+    let s = e.to_string();
+    assert!(s.starts_with(&p.display().to_string()), "error does not name the file: {s}");
+    (e, s)
+}
+
+#[test]
+fn missing_model_file_is_an_io_error_naming_it() {
+    let e = Model::from_path("no/such/model.vigie").unwrap_err();
+    assert!(matches!(e, ModelError::Io { .. }));
+    assert!(e.to_string().starts_with("no/such/model.vigie"));
+}
+
+#[test]
+fn empty_model_file_is_refused() {
+    assert!(matches!(err_of(b"").0, ModelError::Empty { .. }));
+}
+
+#[test]
+fn truncated_model_file_fails_its_checksum() {
+    let (e, s) = err_of(&BUILTIN_MODEL[..BUILTIN_MODEL.len() / 2]);
+    assert!(matches!(e, ModelError::Checksum { .. }), "{s}");
+    assert!(s.contains("truncated or corrupt"));
+}
+
+#[test]
+fn one_flipped_byte_fails_the_checksum() {
+    let mut b = BUILTIN_MODEL.to_vec();
+    let i = b.len() - 100;
+    b[i] ^= 0x01;
+    assert!(matches!(err_of(&b).0, ModelError::Checksum { .. }));
+}
+
+#[test]
+fn other_file_is_not_a_model() {
+    assert!(matches!(err_of(b"PK\x03\x04 zip data").0, ModelError::Header { .. }));
+    assert!(matches!(err_of(b"{\"format\":\"other\",\"version\":1,\"sha256\":\"\"}\n{}").0, ModelError::Header { .. }));
+}
+
+#[test]
+fn future_format_version_is_refused_with_advice() {
+    let text = String::from_utf8(BUILTIN_MODEL.to_vec()).unwrap();
+    let (head, body) = text.split_once('\n').unwrap();
+    let head = head.replace("\"version\":1", "\"version\":99");
+    let (e, s) = err_of(format!("{head}\n{body}").as_bytes());
+    assert!(matches!(e, ModelError::Version { found: 99, .. }), "{s}");
+    assert!(s.contains("retrain"));
+}
+
+#[test]
+fn hand_edited_body_with_valid_checksum_reports_line_and_column() {
+    use sha2::{Digest, Sha256};
+    let body = b"{\n  \"vigie_version\": \"0.1.0\",\n  \"oops\n}";
+    let sum: String = Sha256::digest(body).iter().map(|b| format!("{b:02x}")).collect();
+    let mut file = format!("{{\"format\":\"vigie-model\",\"version\":1,\"sha256\":\"{sum}\"}}\n").into_bytes();
+    file.extend_from_slice(body);
+    let (e, s) = err_of(&file);
+    assert!(matches!(e, ModelError::Body { line: 3, .. }), "{s}");
+}
+
+#[test]
+fn shipped_model_loads_and_is_small() {
+    let m = Model::builtin().expect("shipped model loads");
+    assert!(BUILTIN_MODEL.len() < 10 * 1024 * 1024);
+    assert!(!m.flag.is_empty());
+}
+
+#[test]
+fn shipped_model_is_trained_on_the_current_data() {
+    let m = Model::builtin().unwrap();
+    let lex = vigie::Lexicon::from_path("data/lexicon.toml").unwrap();
+    assert_eq!(m.data.lexicon_fingerprint, lex.fingerprint, "data/lexicon.toml changed: retrain the model (see README)");
+    let corpus = Corpus::load(&["data/corpus".into()]).unwrap();
+    assert_eq!(m.data.corpus_fingerprint, corpus.fingerprint, "data/corpus changed: retrain the model (see README)");
+}
