@@ -1,6 +1,6 @@
 //! The classifier: a model, its vocabulary, and the evidence it gives.
 
-use crate::analysis::word::WordInfo;
+use crate::analysis::word::{WordCache, WordInfo};
 use crate::features::{crossed, FeatureSink};
 use crate::lexicon::{Category, CueKind, Lexicon, Source, Status, Strength};
 use crate::matcher::{Hits, MatchHow};
@@ -43,7 +43,12 @@ impl Span {
         if cut < s.len() {
             t.push('…');
         }
-        Span { start, end, text: t, field: None }
+        Span {
+            start,
+            end,
+            text: t,
+            field: None,
+        }
     }
 }
 
@@ -196,7 +201,12 @@ impl Classifier {
     pub fn from_model(model: Model) -> Classifier {
         let bands = Profile::ALL.iter().map(|&p| (p, model.bands(p))).collect();
         let pipeline = Pipeline::new(model.lexicon.clone());
-        Classifier { pipeline, model, bands, pool: Mutex::new(Vec::new()) }
+        Classifier {
+            pipeline,
+            model,
+            bands,
+            pool: Mutex::new(Vec::new()),
+        }
     }
 
     pub fn model(&self) -> &Model {
@@ -223,7 +233,13 @@ impl Classifier {
 
     /// Runs `f` with a workspace from the pool (one per thread in use).
     pub fn with_workspace<R>(&self, f: impl FnOnce(&mut Workspace) -> R) -> R {
-        let mut ws = self.pool.lock().map(|mut p| p.pop()).ok().flatten().unwrap_or_default();
+        let mut ws = self
+            .pool
+            .lock()
+            .map(|mut p| p.pop())
+            .ok()
+            .flatten()
+            .unwrap_or_default();
         let r = f(&mut ws);
         if let Ok(mut p) = self.pool.lock() {
             p.push(ws);
@@ -233,7 +249,11 @@ impl Classifier {
 
     /// Classifies one text.
     pub fn classify(&self, text: &str, profile: Profile) -> Assessment {
-        self.assess(&Document { id: "", text, profile })
+        self.assess(&Document {
+            id: "",
+            text,
+            profile,
+        })
     }
 
     /// Classifies a batch in parallel; results are in input order.
@@ -256,17 +276,28 @@ impl Classifier {
         let totals = sink.totals();
         ws.partial = std::mem::take(&mut sink.partial);
         let contributions = sink.contributions;
-        self.build(doc, hits, totals, contributions)
+        self.build(doc, hits, totals, contributions, &ws.cache)
     }
 
-    fn build(&self, doc: &Document, hits: Hits, t: Totals, contrib: Contributions) -> Assessment {
+    fn build(
+        &self,
+        doc: &Document,
+        hits: Hits,
+        t: Totals,
+        contrib: Contributions,
+        cache: &WordCache,
+    ) -> Assessment {
         let lex = &self.pipeline.lexicon;
         let m = &self.model;
         let score = m.flag.calibration.prob(t.flag);
         let decision = self.bands[&doc.profile].decide(score);
         let (priority, urgency) = if doc.profile == Profile::Report {
             let u = m.urgent.calibration.prob(t.urgent);
-            let p = if decision.sent_to_review() && u >= m.data.urgent_at { Priority::Urgent } else { Priority::Normal };
+            let p = if decision.sent_to_review() && u >= m.data.urgent_at {
+                Priority::Urgent
+            } else {
+                Priority::Normal
+            };
             (Some(p), Some(u))
         } else {
             (None, None)
@@ -281,8 +312,16 @@ impl Classifier {
                 continue;
             }
             let e = &lex.practices[p];
-            let strong: Vec<_> = hits.practices.iter().filter(|h| h.practice == p && !h.weak).collect();
-            let weak: Vec<_> = hits.practices.iter().filter(|h| h.practice == p && h.weak).collect();
+            let strong: Vec<_> = hits
+                .practices
+                .iter()
+                .filter(|h| h.practice == p && !h.weak)
+                .collect();
+            let weak: Vec<_> = hits
+                .practices
+                .iter()
+                .filter(|h| h.practice == p && h.weak)
+                .collect();
             let is_strong = !strong.is_empty();
             let used = if is_strong { &strong } else { &weak };
             let ev = PracticeEvidence {
@@ -290,11 +329,19 @@ impl Classifier {
                 name: e.name.clone(),
                 category: e.category,
                 status: e.status,
-                source: e.sources.first().map(|&s| lex.sources[s].to_string()).unwrap_or_default(),
+                source: e
+                    .sources
+                    .first()
+                    .map(|&s| lex.sources[s].to_string())
+                    .unwrap_or_default(),
                 sources: e.sources.iter().map(|&s| lex.sources[s].clone()).collect(),
                 note: e.note.clone(),
                 typo: used.iter().any(|h| h.how == MatchHow::Typo),
-                spans: used.iter().take(MAX_SPANS).map(|h| Span::new(doc.text, h.start, h.end)).collect(),
+                spans: used
+                    .iter()
+                    .take(MAX_SPANS)
+                    .map(|h| Span::new(doc.text, h.start, h.end))
+                    .collect(),
             };
             if is_strong {
                 practices.push(ev);
@@ -320,9 +367,9 @@ impl Classifier {
                 }),
             }
         }
-        let top_features = contrib.top(0, doc.text, lex, t.scale, false);
+        let top_features = contrib.top(cache, 0, doc.text, lex, t.scale, false);
         let urgent_because = if priority == Some(Priority::Urgent) {
-            contrib.top(1, doc.text, lex, t.scale, true)
+            contrib.top(cache, 1, doc.text, lex, t.scale, true)
         } else {
             Vec::new()
         };
@@ -351,54 +398,150 @@ struct Totals {
     scale: f32,
 }
 
-/// What each feature brought, kept to explain the score.
+/// Up to three text spans, without allocation.
+#[derive(Default, Clone, Copy)]
+struct Spans3 {
+    spans: [(usize, usize); 3],
+    len: u8,
+}
+
+impl Spans3 {
+    fn push(&mut self, s: (usize, usize)) {
+        if (self.len as usize) < 3 {
+            self.spans[self.len as usize] = s;
+            self.len += 1;
+        }
+    }
+    fn as_slice(&self) -> &[(usize, usize)] {
+        &self.spans[..self.len as usize]
+    }
+}
+
+/// One word's share of the score: occurrences, weights, first spans.
+#[derive(Clone, Copy)]
+struct WordShare {
+    count: f32,
+    w: [f32; 2],
+    spans: Spans3,
+}
+
+/// What each feature brought, kept to explain the score. Words are keyed by
+/// cache id while the walk runs (no allocation per token) and resolved to
+/// their stem only for the few that make the top of the list.
 #[derive(Default)]
 struct Contributions {
-    /// word id → (count, stem, up to 3 spans, partial scores)
-    words: FxHashMap<Box<str>, (f32, [f32; 2], Vec<(usize, usize)>)>,
-    /// bigram → (count, weights, spans)
-    bigrams: FxHashMap<u64, (f32, [f32; 2], String, Vec<(usize, usize)>)>,
+    words: FxHashMap<u32, WordShare>,
+    /// Words whose cache ids were invalidated mid-text, with their stems.
+    retired: Vec<(Box<str>, WordShare)>,
+    /// bigram hash → (count, weights, stems, spans)
+    bigrams: FxHashMap<u64, (f32, [f32; 2], String, Spans3)>,
     /// named feature → (weights, spans)
     named: Vec<(String, [f32; 2], Vec<(usize, usize)>)>,
 }
 
+enum Share<'a> {
+    Word(Result<u32, usize>, &'a WordShare),
+    Bigram(&'a (f32, [f32; 2], String, Spans3)),
+    Named(&'a (String, [f32; 2], Vec<(usize, usize)>)),
+}
+
 impl Contributions {
-    fn top(&self, model: usize, text: &str, lex: &Lexicon, scale: f32, positive_only: bool) -> Vec<Contribution> {
-        let mut all: Vec<Contribution> = Vec::new();
-        let spans = |v: &Vec<(usize, usize)>| v.iter().take(3).map(|&(s, e)| Span::new(text, s, e)).collect::<Vec<_>>();
-        for (stem, (count, w, sp)) in &self.words {
-            let c = count * w[model] * scale;
-            let shown = sp.first().map(|&(s, e)| &text[s..e]).unwrap_or(stem);
-            all.push(Contribution {
-                feature: format!("u:{stem} + c:*"),
-                label: format!("mot « {shown} » (racine {stem} et ses n-grammes)"),
-                contribution: c,
-                spans: spans(sp),
-            });
+    fn retire(&mut self, cache: &WordCache) {
+        for (id, share) in self.words.drain() {
+            self.retired.push((cache.get(id).stem.clone(), share));
         }
-        for (count, w, pair, sp) in self.bigrams.values() {
-            let shown = sp.first().map(|&(s, e)| &text[s..e]).unwrap_or(pair);
-            all.push(Contribution {
-                feature: format!("b:{pair}"),
-                label: format!("suite de mots « {shown} »"),
-                contribution: count * w[model] * scale,
-                spans: spans(sp),
-            });
+    }
+
+    fn top(
+        &self,
+        cache: &WordCache,
+        model: usize,
+        text: &str,
+        lex: &Lexicon,
+        scale: f32,
+        positive_only: bool,
+    ) -> Vec<Contribution> {
+        // Numbers first; words are put into words only for the winners.
+        let mut all: Vec<(f32, Share)> = Vec::new();
+        for (&id, share) in &self.words {
+            all.push((
+                share.count * share.w[model] * scale,
+                Share::Word(Ok(id), share),
+            ));
         }
-        for (name, w, sp) in &self.named {
-            all.push(Contribution {
-                feature: name.clone(),
-                label: describe_feature(name, lex),
-                contribution: w[model],
-                spans: spans(sp),
-            });
+        for (i, (_, share)) in self.retired.iter().enumerate() {
+            all.push((
+                share.count * share.w[model] * scale,
+                Share::Word(Err(i), share),
+            ));
         }
-        all.retain(|c| c.contribution != 0.0 && (!positive_only || c.contribution > 0.0));
+        for b in self.bigrams.values() {
+            all.push((b.0 * b.1[model] * scale, Share::Bigram(b)));
+        }
+        for n in &self.named {
+            all.push((n.1[model], Share::Named(n)));
+        }
+        all.retain(|(c, _)| *c != 0.0 && (!positive_only || *c > 0.0));
+        let key = |src: &Share| -> (u8, u64) {
+            match src {
+                Share::Word(Ok(id), _) => (0, *id as u64),
+                Share::Word(Err(i), _) => (1, *i as u64),
+                Share::Bigram(b) => (2, b.3.spans[0].0 as u64),
+                Share::Named(n) => (3, n.2.first().map_or(0, |s| s.0) as u64),
+            }
+        };
         all.sort_by(|a, b| {
-            b.contribution.abs().partial_cmp(&a.contribution.abs()).unwrap_or(std::cmp::Ordering::Equal).then_with(|| a.feature.cmp(&b.feature))
+            b.0.abs()
+                .partial_cmp(&a.0.abs())
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then_with(|| key(&a.1).cmp(&key(&b.1)))
         });
         all.truncate(TOP_FEATURES);
-        all
+        let spans = |v: &[(usize, usize)]| {
+            v.iter()
+                .take(3)
+                .map(|&(s, e)| Span::new(text, s, e))
+                .collect::<Vec<_>>()
+        };
+        all.into_iter()
+            .map(|(c, src)| match src {
+                Share::Word(w, share) => {
+                    let stem: &str = match w {
+                        Ok(id) => &cache.get(id).stem,
+                        Err(i) => &self.retired[i].0,
+                    };
+                    let shown = share
+                        .spans
+                        .as_slice()
+                        .first()
+                        .map_or(stem, |&(s, e)| &text[s..e]);
+                    Contribution {
+                        feature: format!("u:{stem} + c:*"),
+                        label: format!("mot « {shown} » (racine {stem} et ses n-grammes)"),
+                        contribution: c,
+                        spans: spans(share.spans.as_slice()),
+                    }
+                }
+                Share::Bigram((_, _, pair, sp)) => {
+                    let shown = sp
+                        .as_slice()
+                        .first()
+                        .map_or(pair.as_str(), |&(s, e)| &text[s..e]);
+                    Contribution {
+                        feature: format!("b:{pair}"),
+                        label: format!("suite de mots « {shown} »"),
+                        contribution: c,
+                        spans: spans(sp.as_slice()),
+                    }
+                }
+                Share::Named((name, _, sp)) => Contribution {
+                    feature: name.clone(),
+                    label: describe_feature(name, lex),
+                    contribution: c,
+                    spans: spans(sp),
+                },
+            })
+            .collect()
     }
 }
 
@@ -406,7 +549,12 @@ impl Contributions {
 pub fn describe_feature(name: &str, lex: &Lexicon) -> String {
     let (family, rest) = name.split_once(':').unwrap_or((name, ""));
     let practice = |id: &str| lex.practice(id).map_or(id.to_string(), |p| p.name.clone());
-    let cue = |id: &str| lex.cues.iter().find(|c| c.id == id).map_or(id.to_string(), |c| c.label.clone());
+    let cue = |id: &str| {
+        lex.cues
+            .iter()
+            .find(|c| c.id == id)
+            .map_or(id.to_string(), |c| c.label.clone())
+    };
     match family {
         "k" => format!("type de texte : {rest}"),
         "p" => format!("pratique nommée : {}", practice(rest)),
@@ -504,11 +652,13 @@ impl FeatureSink for ScoreSink<'_> {
         let p = self.word_partial(info, id);
         self.tokens[0] += p[0];
         self.tokens[1] += p[1];
-        let e = self.contributions.words.entry(info.stem.clone()).or_insert((0.0, p, Vec::new()));
-        e.0 += 1.0;
-        if e.2.len() < 3 {
-            e.2.push(span);
-        }
+        let e = self.contributions.words.entry(id).or_insert(WordShare {
+            count: 0.0,
+            w: p,
+            spans: Spans3::default(),
+        });
+        e.count += 1.0;
+        e.spans.push(span);
     }
 
     fn bigram(&mut self, hash: u64, span: (usize, usize), stems: &str) {
@@ -518,27 +668,39 @@ impl FeatureSink for ScoreSink<'_> {
         }
         self.tokens[0] += w[0];
         self.tokens[1] += w[1];
-        let e = self.contributions.bigrams.entry(hash).or_insert_with(|| (0.0, w, stems.to_string(), Vec::new()));
+        let e = self
+            .contributions
+            .bigrams
+            .entry(hash)
+            .or_insert_with(|| (0.0, w, stems.to_string(), Spans3::default()));
         e.0 += 1.0;
-        if e.3.len() < 3 {
-            e.3.push(span);
-        }
+        e.3.push(span);
     }
 
     fn scale_tokens(&mut self, scale: f32) {
         self.scale = scale;
     }
 
-    fn words_forgotten(&mut self) {
+    fn words_forgotten(&mut self, cache: &WordCache) {
         self.partial.clear();
+        self.contributions.retire(cache);
     }
 
     fn named(&mut self, name: &str, hash: u64, spans: &[(usize, usize)]) {
-        let w = [self.flag.weight(hash), if self.use_urgent { self.urgent.weight(hash) } else { 0.0 }];
+        let w = [
+            self.flag.weight(hash),
+            if self.use_urgent {
+                self.urgent.weight(hash)
+            } else {
+                0.0
+            },
+        ];
         self.named[0] += w[0];
         self.named[1] += w[1];
         if w[0] != 0.0 || w[1] != 0.0 {
-            self.contributions.named.push((name.to_string(), w, spans.to_vec()));
+            self.contributions
+                .named
+                .push((name.to_string(), w, spans.to_vec()));
         }
     }
 }

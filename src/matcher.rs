@@ -13,8 +13,8 @@
 //! looked up with symmetric deletions rather than a scan of the vocabulary.
 
 use crate::analysis::Analysis;
-use crate::lexicon::{term_key, Lexicon};
 use crate::analysis::{analyze, word::WordCache};
+use crate::lexicon::{term_key, Lexicon};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -84,7 +84,13 @@ pub struct Matcher {
     /// deletion variant -> indices into `typo_terms`
     typo_index: FxHashMap<String, Vec<u32>>,
     typo_terms: Vec<(String, u32)>,
+    /// Identifies this matcher in word-cache memos.
+    id: u64,
 }
+
+static NEXT_MATCHER_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+/// Memo value for "no typo match".
+const NO_TYPO: u32 = u32::MAX - 1;
 
 fn build(patterns: &[String], kind: MatchKind) -> AhoCorasick {
     // The DFA is only chosen automatically for small pattern sets; ask for it:
@@ -98,12 +104,14 @@ fn build(patterns: &[String], kind: MatchKind) -> AhoCorasick {
 }
 
 fn deletions(s: &str) -> impl Iterator<Item = String> + '_ {
-    (0..s.len()).filter(move |&i| s.is_char_boundary(i) && s.is_char_boundary(i + 1)).map(move |i| {
-        let mut v = String::with_capacity(s.len());
-        v.push_str(&s[..i]);
-        v.push_str(&s[i + 1..]);
-        v
-    })
+    (0..s.len())
+        .filter(move |&i| s.is_char_boundary(i) && s.is_char_boundary(i + 1))
+        .map(move |i| {
+            let mut v = String::with_capacity(s.len());
+            v.push_str(&s[..i]);
+            v.push_str(&s[i + 1..]);
+            v
+        })
 }
 
 /// Optimal string alignment distance, bounded: returns true when `a` and `b`
@@ -121,7 +129,8 @@ pub fn within_one_edit(a: &str, b: &str) -> bool {
     let p = a.iter().zip(b).take_while(|(x, y)| x == y).count();
     if la == lb {
         // substitution or transposition
-        (a[p + 1..] == b[p + 1..]) || (p + 1 < la && a[p] == b[p + 1] && a[p + 1] == b[p] && a[p + 2..] == b[p + 2..])
+        (a[p + 1..] == b[p + 1..])
+            || (p + 1 < la && a[p] == b[p + 1] && a[p + 1] == b[p] && a[p + 2..] == b[p + 2..])
     } else if la > lb {
         a[p + 1..] == b[p..]
     } else {
@@ -150,11 +159,20 @@ impl Matcher {
                 // Typos are looked up on the folded form, before doubled
                 // letters collapse: "haptoomie" is one edit from
                 // "haptonomie", not two.
-                let folded = a.tokens.first().map(|t| a.word(t).folded.text.clone()).unwrap_or_default();
+                let folded = a
+                    .tokens
+                    .first()
+                    .map(|t| a.word(t).folded.text.clone())
+                    .unwrap_or_default();
                 if !weak && !multiword && folded.len() >= TYPO_MIN_LEN {
                     typo_terms.push((folded, term_pats.len() as u32));
                 }
-                term_pats.push(TermPat { practice: pi as u32, weak, multiword, len: key.len() as u32 });
+                term_pats.push(TermPat {
+                    practice: pi as u32,
+                    weak,
+                    multiword,
+                    len: key.len() as u32,
+                });
                 patterns.push(key);
             }
         }
@@ -164,9 +182,16 @@ impl Matcher {
                 typo_index.entry(v).or_default().push(ti as u32);
             }
         }
-        let lookalike_patterns: Vec<String> =
-            lex.lookalikes.iter().map(|l| analyze(&l.term, &mut cache).keys.clone()).collect();
-        let lookalike_keys = lex.lookalikes.iter().map(|l| term_key(&mut cache, &l.term)).collect();
+        let lookalike_patterns: Vec<String> = lex
+            .lookalikes
+            .iter()
+            .map(|l| analyze(&l.term, &mut cache).keys.clone())
+            .collect();
+        let lookalike_keys = lex
+            .lookalikes
+            .iter()
+            .map(|l| term_key(&mut cache, &l.term))
+            .collect();
         let mut cue_patterns = Vec::new();
         let mut cue_pats = Vec::new();
         for (ci, c) in lex.cues.iter().enumerate() {
@@ -187,6 +212,7 @@ impl Matcher {
             cue_pats,
             typo_index,
             typo_terms,
+            id: NEXT_MATCHER_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         }
     }
 
@@ -231,7 +257,10 @@ impl Matcher {
             }
             // A look-alike covering the match vetoes it (e.g. "jeûne
             // préopératoire" over "jeûne").
-            if looks.iter().any(|&(_, ls, le, lwe)| ls <= s && lwe.max(le) >= we && (le - ls) >= (e - s)) {
+            if looks
+                .iter()
+                .any(|&(_, ls, le, lwe)| ls <= s && lwe.max(le) >= we && (le - ls) >= (e - s))
+            {
                 continue;
             }
             cands.push((s, we, pat, MatchHow::Exact));
@@ -241,16 +270,29 @@ impl Matcher {
             for t in &a.tokens {
                 let w = a.word(t);
                 let key = &w.key.text;
-                if w.folded.text.len() < TYPO_MIN_LEN - 1 || self.lookalike_keys.contains(key.as_str()) {
+                if w.folded.text.len() < TYPO_MIN_LEN - 1
+                    || self.lookalike_keys.contains(key.as_str())
+                {
                     continue;
                 }
                 let s = t.key_start;
                 let e = s + key.len() as u32;
-                if cands.iter().any(|c| c.0 < e && c.1 > s) || looks.iter().any(|l| l.1 < e && l.3 > s) {
+                if cands.iter().any(|c| c.0 < e && c.1 > s)
+                    || looks.iter().any(|l| l.1 < e && l.3 > s)
+                {
                     continue;
                 }
-                if let Some(pat) = self.typo_match(&w.folded.text) {
-                    cands.push((s, e, pat, MatchHow::Typo));
+                // The lookup depends on the word alone: remember it per word.
+                let found = match a.cache().recall(t.word, self.id) {
+                    Some(v) => v,
+                    None => {
+                        let v = self.typo_match(&w.folded.text).unwrap_or(NO_TYPO);
+                        a.cache().remember(t.word, self.id, v);
+                        v
+                    }
+                };
+                if found != NO_TYPO {
+                    cands.push((s, e, self.term_pats[found as usize], MatchHow::Typo));
                 }
             }
         }
@@ -263,7 +305,13 @@ impl Matcher {
             }
             taken.push((s, e));
             let (start, end) = a.key_span(s, e);
-            hits.practices.push(PracticeHit { practice: pat.practice as usize, weak: pat.weak, how, start, end });
+            hits.practices.push(PracticeHit {
+                practice: pat.practice as usize,
+                weak: pat.weak,
+                how,
+                start,
+                end,
+            });
         }
         hits.practices.sort_by_key(|h| (h.start, h.end));
         for (li, s, _e, we) in looks {
@@ -290,12 +338,18 @@ impl Matcher {
         kept.sort_by_key(|&(s, e, c)| (s, e, c));
         for (s, e, c) in kept {
             let (start, end) = a.stem_span(s, e);
-            hits.cues.push(CueHit { cue: c as usize, start, end });
+            hits.cues.push(CueHit {
+                cue: c as usize,
+                start,
+                end,
+            });
         }
         hits
     }
 
-    fn typo_match(&self, key: &str) -> Option<TermPat> {
+    /// Index of the pattern `key` matches with one typo, if exactly one
+    /// practice is that close.
+    fn typo_match(&self, key: &str) -> Option<u32> {
         let mut found: Option<u32> = None;
         let mut check = |variant: &str| {
             if let Some(list) = self.typo_index.get(variant) {
@@ -304,7 +358,10 @@ impl Matcher {
                     if within_one_edit(term, key) {
                         match found {
                             None => found = Some(*pat),
-                            Some(f) if self.term_pats[f as usize].practice != self.term_pats[*pat as usize].practice => {
+                            Some(f)
+                                if self.term_pats[f as usize].practice
+                                    != self.term_pats[*pat as usize].practice =>
+                            {
                                 found = Some(u32::MAX); // ambiguous: two practices
                             }
                             _ => {}
@@ -317,10 +374,7 @@ impl Matcher {
         for v in deletions(key) {
             check(&v);
         }
-        match found {
-            Some(p) if p != u32::MAX => Some(self.term_pats[p as usize]),
-            _ => None,
-        }
+        found.filter(|&p| p != u32::MAX)
     }
 }
 
@@ -351,7 +405,9 @@ mod vocabulary_tests {
     use crate::lexicon::Lexicon;
 
     fn setup() -> (Lexicon, Matcher) {
-        let lex = Lexicon::from_toml_str(include_str!("../tests/fixtures/lexicon-mini.toml"), "mini").unwrap();
+        let lex =
+            Lexicon::from_toml_str(include_str!("../tests/fixtures/lexicon-mini.toml"), "mini")
+                .unwrap();
         let m = Matcher::new(&lex);
         (lex, m)
     }
@@ -363,16 +419,33 @@ mod vocabulary_tests {
         m.find(&a)
             .practices
             .iter()
-            .map(|h| (lex.practices[h.practice].id.clone(), text[h.start..h.end].to_string(), h.weak))
+            .map(|h| {
+                (
+                    lex.practices[h.practice].id.clone(),
+                    text[h.start..h.end].to_string(),
+                    h.weak,
+                )
+            })
             .collect()
     }
 
     #[test]
     fn evasive_spellings_resolve_to_the_practice_with_original_spans() {
-        for t in ["k1nésio-logie", "KINESIOLOGIE", "kinésiologue", "kіnésiologie", "kiné\u{200B}siologie", "k i n é s i o l o g i e"] {
+        for t in [
+            "k1nésio-logie",
+            "KINESIOLOGIE",
+            "kinésiologue",
+            "kіnésiologie",
+            "kiné\u{200B}siologie",
+            "k i n é s i o l o g i e",
+        ] {
             let text = format!("Séance de {t} ce soir");
             let p = practices(&text);
-            assert_eq!(p, vec![("kinesiologie".to_string(), t.to_string(), false)], "{t}");
+            assert_eq!(
+                p,
+                vec![("kinesiologie".to_string(), t.to_string(), false)],
+                "{t}"
+            );
         }
     }
 
@@ -383,7 +456,9 @@ mod vocabulary_tests {
 
     #[test]
     fn kinesitherapie_is_not_a_practice() {
-        assert!(practices("Cours de kinésithérapie respiratoire pour kinésithérapeutes").is_empty());
+        assert!(
+            practices("Cours de kinésithérapie respiratoire pour kinésithérapeutes").is_empty()
+        );
     }
 
     #[test]
@@ -418,6 +493,9 @@ mod vocabulary_tests {
         let h = m.find(&a);
         assert_eq!(h.cues.len(), 1);
         assert_eq!(lex.cues[h.cues[0].cue].id, "treatment-stopped");
-        assert_eq!(&text[h.cues[0].start..h.cues[0].end], "arrêté sa chimiothérapie");
+        assert_eq!(
+            &text[h.cues[0].start..h.cues[0].end],
+            "arrêté sa chimiothérapie"
+        );
     }
 }

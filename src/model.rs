@@ -105,17 +105,29 @@ pub struct ModelData {
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
     #[error("{path}: cannot read the model file: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("{path}: the model file is empty")]
     Empty { path: String },
     #[error("{path}: not a vigie model (first line is not a vigie-model header: {message})")]
     Header { path: String, message: String },
     #[error("{path}: model format version {found} is not supported by this vigie (reads version {supported}); retrain with `vigie train`")]
-    Version { path: String, found: u32, supported: u32 },
+    Version {
+        path: String,
+        found: u32,
+        supported: u32,
+    },
     #[error("{path}: the model file is truncated or corrupt (its content does not match the checksum in its header)")]
     Checksum { path: String },
     #[error("{path}:{line}:{column}: invalid model body: {message}")]
-    Body { path: String, line: usize, column: usize, message: String },
+    Body {
+        path: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
     #[error("{path}: the model's vocabulary is invalid: {source}")]
     Lexicon { path: String, source: LexiconError },
     #[error("{path}: incompatible model: {message}")]
@@ -133,7 +145,11 @@ pub struct Linear {
 impl Linear {
     fn from_data(d: &LinearData) -> Linear {
         let weights = d.weights.iter().map(|(n, w)| (hash_name(n), *w)).collect();
-        Linear { bias: d.bias, calibration: d.calibration, weights }
+        Linear {
+            bias: d.bias,
+            calibration: d.calibration,
+            weights,
+        }
     }
     /// Weight of a feature (0 when the model does not know it).
     #[inline]
@@ -170,7 +186,10 @@ impl Model {
     pub fn from_path(path: impl AsRef<Path>) -> Result<Model, ModelError> {
         let path = path.as_ref();
         let shown = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|source| ModelError::Io { path: shown.clone(), source })?;
+        let bytes = std::fs::read(path).map_err(|source| ModelError::Io {
+            path: shown.clone(),
+            source,
+        })?;
         Model::from_bytes(&bytes, &shown)
     }
 
@@ -180,14 +199,27 @@ impl Model {
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Err(ModelError::Empty { path: p() });
         }
-        let nl = bytes.iter().position(|&b| b == b'\n').unwrap_or(bytes.len());
-        let header: Header = serde_json::from_slice(&bytes[..nl])
-            .map_err(|e| ModelError::Header { path: p(), message: e.to_string() })?;
+        let nl = bytes
+            .iter()
+            .position(|&b| b == b'\n')
+            .unwrap_or(bytes.len());
+        let header: Header =
+            serde_json::from_slice(&bytes[..nl]).map_err(|e| ModelError::Header {
+                path: p(),
+                message: e.to_string(),
+            })?;
         if header.format != FORMAT {
-            return Err(ModelError::Header { path: p(), message: format!("format is '{}'", header.format) });
+            return Err(ModelError::Header {
+                path: p(),
+                message: format!("format is '{}'", header.format),
+            });
         }
         if header.version != FORMAT_VERSION {
-            return Err(ModelError::Version { path: p(), found: header.version, supported: FORMAT_VERSION });
+            return Err(ModelError::Version {
+                path: p(),
+                found: header.version,
+                supported: FORMAT_VERSION,
+            });
         }
         let body = bytes.get(nl + 1..).unwrap_or(&[]);
         let digest = hex(&Sha256::digest(body));
@@ -212,11 +244,15 @@ impl Model {
         }
         for prof in Profile::ALL {
             if !data.bands.contains_key(&prof) {
-                return Err(ModelError::Incompatible { path: p(), message: format!("no thresholds for profile {prof}") });
+                return Err(ModelError::Incompatible {
+                    path: p(),
+                    message: format!("no thresholds for profile {prof}"),
+                });
             }
         }
-        let lexicon = Lexicon::from_toml_str(&data.lexicon_toml, &format!("{path} (embedded vocabulary)"))
-            .map_err(|source| ModelError::Lexicon { path: p(), source })?;
+        let lexicon =
+            Lexicon::from_toml_str(&data.lexicon_toml, &format!("{path} (embedded vocabulary)"))
+                .map_err(|source| ModelError::Lexicon { path: p(), source })?;
         if lexicon.fingerprint != data.lexicon_fingerprint {
             return Err(ModelError::Incompatible {
                 path: p(),
@@ -225,13 +261,23 @@ impl Model {
         }
         let flag = Linear::from_data(&data.flag);
         let urgent = Linear::from_data(&data.urgent);
-        Ok(Model { id: digest[..12].to_string(), data, flag, urgent, lexicon })
+        Ok(Model {
+            id: digest[..12].to_string(),
+            data,
+            flag,
+            urgent,
+            lexicon,
+        })
     }
 
     /// Serialises model data into the file format.
     pub fn to_bytes(data: &ModelData) -> Vec<u8> {
         let body = serde_json::to_vec_pretty(data).expect("model data serialises");
-        let header = Header { format: FORMAT.into(), version: FORMAT_VERSION, sha256: hex(&Sha256::digest(&body)) };
+        let header = Header {
+            format: FORMAT.into(),
+            version: FORMAT_VERSION,
+            sha256: hex(&Sha256::digest(&body)),
+        };
         let mut out = serde_json::to_vec(&header).expect("header serialises");
         out.push(b'\n');
         out.extend_from_slice(&body);

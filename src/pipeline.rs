@@ -8,7 +8,9 @@
 //! text.
 
 use crate::analysis::{analyze, word::WordCache};
-use crate::features::{hash_name, named_features, token_features, token_scale, Collector, FeatureSink, SparseVec};
+use crate::features::{
+    hash_name, named_features, token_features, token_scale, Collector, FeatureSink, SparseVec,
+};
 use crate::lexicon::Lexicon;
 use crate::matcher::{Hits, Matcher};
 use crate::profile::Profile;
@@ -25,7 +27,6 @@ pub struct Workspace {
     /// urgency for reports); NaN when not computed yet.
     pub partial: Vec<[f32; 3]>,
 }
-
 
 /// The vocabulary and its compiled matcher.
 pub struct Pipeline {
@@ -67,13 +68,20 @@ impl Pipeline {
 
     /// Walks all features of `text` into `sink` and returns the vocabulary
     /// hits, with byte offsets into `text`.
-    pub fn walk(&self, text: &str, profile: Profile, ws: &mut Workspace, sink: &mut impl FeatureSink) -> Hits {
+    pub fn walk(
+        &self,
+        text: &str,
+        profile: Profile,
+        ws: &mut Workspace,
+        sink: &mut impl FeatureSink,
+    ) -> Hits {
         let mut all = Hits::default();
         let mut n = 0usize;
         for (base, window) in windows(text, WINDOW) {
-            if ws.cache.trim() {
+            if ws.cache.is_full() {
+                sink.words_forgotten(&ws.cache);
+                ws.cache.trim();
                 ws.partial.clear();
-                sink.words_forgotten();
             }
             let a = analyze(window, &mut ws.cache);
             let mut hits = self.matcher.find(&a);
@@ -96,12 +104,20 @@ impl Pipeline {
             all.lookalikes.extend(hits.lookalikes);
         }
         sink.scale_tokens(token_scale(n));
-        named_features(&all, &self.lexicon, profile, &mut |name, spans| sink.named(name, hash_name(name), spans));
+        named_features(&all, &self.lexicon, profile, &mut |name, spans| {
+            sink.named(name, hash_name(name), spans)
+        });
         all
     }
 
     /// The sparse feature vector of a text (training and evaluation).
-    pub fn vector(&self, text: &str, profile: Profile, ws: &mut Workspace, names: bool) -> (SparseVec, Vec<(u64, String)>) {
+    pub fn vector(
+        &self,
+        text: &str,
+        profile: Profile,
+        ws: &mut Workspace,
+        names: bool,
+    ) -> (SparseVec, Vec<(u64, String)>) {
         let mut c = Collector::new(profile, names);
         self.walk(text, profile, ws, &mut c);
         c.finish()

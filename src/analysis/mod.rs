@@ -104,12 +104,31 @@ pub fn analyze<'c>(text: &str, cache: &'c mut WordCache) -> Analysis<'c> {
             merged.push(w.clone());
             (merged.len() - 1) as u32
         };
-        tokens.push(Token { start: w.start, end: w.end, word: id, key_start, stem_start, merged: m });
+        tokens.push(Token {
+            start: w.start,
+            end: w.end,
+            word: id,
+            key_start,
+            stem_start,
+            merged: m,
+        });
     }
-    Analysis { tokens, keys, stems, content, merged, cache }
+    Analysis {
+        tokens,
+        keys,
+        stems,
+        content,
+        merged,
+        cache,
+    }
 }
 
 impl<'c> Analysis<'c> {
+    /// The word cache behind this analysis.
+    pub fn cache(&self) -> &'c WordCache {
+        self.cache
+    }
+
     /// The cached analysis of a token's word.
     #[inline]
     pub fn word(&self, t: &Token) -> &'c WordInfo {
@@ -126,7 +145,9 @@ impl<'c> Analysis<'c> {
 
     /// Index of the token whose key contains key-stream byte `pos`.
     pub fn token_at_key(&self, pos: u32) -> usize {
-        self.tokens.partition_point(|t| t.key_start <= pos).saturating_sub(1)
+        self.tokens
+            .partition_point(|t| t.key_start <= pos)
+            .saturating_sub(1)
     }
 
     /// True when key-stream byte `pos` is where a word's key starts.
@@ -136,7 +157,9 @@ impl<'c> Analysis<'c> {
     }
 
     fn key_end(&self, i: usize) -> u32 {
-        self.tokens.get(i + 1).map_or(self.keys.len() as u32, |t| t.key_start)
+        self.tokens
+            .get(i + 1)
+            .map_or(self.keys.len() as u32, |t| t.key_start)
     }
 
     fn key_empty(&self, i: usize) -> bool {
@@ -167,7 +190,9 @@ impl<'c> Analysis<'c> {
     /// Index (into `content`) of the content word whose stem contains
     /// stem-stream byte `pos`.
     pub fn content_at_stem(&self, pos: u32) -> usize {
-        self.content.partition_point(|&ti| self.tokens[ti as usize].stem_start <= pos).saturating_sub(1)
+        self.content
+            .partition_point(|&ti| self.tokens[ti as usize].stem_start <= pos)
+            .saturating_sub(1)
     }
 
     /// True when stem-stream byte `pos` starts a stem.
@@ -183,7 +208,8 @@ impl<'c> Analysis<'c> {
     /// Byte range in the original text of stem-stream range `[a, b)`.
     pub fn stem_span(&self, a: u32, b: u32) -> (usize, usize) {
         let first = self.tokens[self.content[self.content_at_stem(a)] as usize];
-        let last = self.tokens[self.content[self.content_at_stem(b.saturating_sub(1).max(a))] as usize];
+        let last =
+            self.tokens[self.content[self.content_at_stem(b.saturating_sub(1).max(a))] as usize];
         (first.start as usize, last.end as usize)
     }
 

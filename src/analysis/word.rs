@@ -25,9 +25,9 @@ pub mod seed {
 /// Negations (`ne`, `pas`, `plus`) are deliberately kept: "ne prend plus son
 /// insuline" must not read like "prend son insuline".
 pub const STOP_WORDS: &[&str] = &[
-    "a", "au", "aux", "ce", "ces", "cet", "cette", "d", "de", "des", "du", "en", "et", "l", "la", "le",
-    "les", "leur", "leurs", "ma", "mes", "mon", "nos", "notre", "ou", "sa", "ses", "son", "ta", "tes",
-    "ton", "un", "une", "vos", "votre", "y",
+    "a", "au", "aux", "ce", "ces", "cet", "cette", "d", "de", "des", "du", "en", "et", "l", "la",
+    "le", "les", "leur", "leurs", "ma", "mes", "mon", "nos", "notre", "ou", "sa", "ses", "son",
+    "ta", "tes", "ton", "un", "une", "vos", "votre", "y",
 ];
 
 /// Snowball strips "-er" as a verb ending even from nouns; these words keep
@@ -86,7 +86,14 @@ pub fn analyse_word(raw: &str, stemmer: &Stemmer) -> WordInfo {
     let stem = stemmer.stem(&folded.text);
     let unigram = xxh3_64_with_seed(stem.as_bytes(), seed::UNIGRAM);
     let chargrams = chargrams(&folded.text);
-    WordInfo { folded, key, stem: stem.into_boxed_str(), unigram, chargrams, stop }
+    WordInfo {
+        folded,
+        key,
+        stem: stem.into_boxed_str(),
+        unigram,
+        chargrams,
+        stop,
+    }
 }
 
 /// Character n-grams of `^word$`, hashed. Words of one or two letters and
@@ -99,7 +106,10 @@ pub fn chargrams(folded: &str) -> Box<[u64]> {
     padded.push(b'^');
     padded.extend_from_slice(folded.as_bytes());
     padded.push(b'$');
-    padded.windows(CHARGRAM_LEN).map(|g| xxh3_64_with_seed(g, seed::CHARGRAM)).collect()
+    padded
+        .windows(CHARGRAM_LEN)
+        .map(|g| xxh3_64_with_seed(g, seed::CHARGRAM))
+        .collect()
 }
 
 /// Names of the character n-grams of a folded word, in the order of
@@ -109,7 +119,11 @@ pub fn chargram_names(folded: &str) -> Vec<String> {
         return Vec::new();
     }
     let padded = format!("^{folded}$");
-    padded.as_bytes().windows(CHARGRAM_LEN).map(|g| String::from_utf8_lossy(g).into_owned()).collect()
+    padded
+        .as_bytes()
+        .windows(CHARGRAM_LEN)
+        .map(|g| String::from_utf8_lossy(g).into_owned())
+        .collect()
 }
 
 /// Distinct words seen so far, with their analysis. Bounded: once it holds
@@ -120,6 +134,8 @@ pub struct WordCache {
     words: Vec<WordInfo>,
     stemmer: Stemmer,
     capacity: usize,
+    /// (owner, value per word id) — see [`WordCache::remember`].
+    memo: std::cell::RefCell<(u64, Vec<u32>)>,
 }
 
 impl Default for WordCache {
@@ -131,7 +147,13 @@ impl Default for WordCache {
 impl WordCache {
     /// A cache that holds at most `capacity` distinct words.
     pub fn with_capacity(capacity: usize) -> Self {
-        WordCache { index: FxHashMap::default(), words: Vec::new(), stemmer: Stemmer::default(), capacity }
+        WordCache {
+            index: FxHashMap::default(),
+            words: Vec::new(),
+            stemmer: Stemmer::default(),
+            capacity,
+            memo: std::cell::RefCell::new((0, Vec::new())),
+        }
     }
 
     /// Id of `raw`, analysing it on first sight.
@@ -162,12 +184,42 @@ impl WordCache {
         self.words.is_empty()
     }
 
+    /// True when the cache holds its capacity of words.
+    pub fn is_full(&self) -> bool {
+        self.words.len() >= self.capacity
+    }
+
+    /// What a matcher remembered about word `id` (see [`WordCache::remember`]).
+    #[inline]
+    pub fn recall(&self, id: u32, owner: u64) -> Option<u32> {
+        let memo = self.memo.borrow();
+        if memo.0 != owner {
+            return None;
+        }
+        memo.1.get(id as usize).copied().filter(|&v| v != u32::MAX)
+    }
+
+    /// Lets a matcher (identified by `owner`) remember one number per word,
+    /// such as the result of a typo lookup, for as long as the word is cached.
+    pub fn remember(&self, id: u32, owner: u64, value: u32) {
+        let mut memo = self.memo.borrow_mut();
+        if memo.0 != owner {
+            memo.0 = owner;
+            memo.1.clear();
+        }
+        if memo.1.len() <= id as usize {
+            memo.1.resize(id as usize + 1, u32::MAX);
+        }
+        memo.1[id as usize] = value;
+    }
+
     /// Empties the cache if it is full. Returns true when it did, so that
     /// caches keyed by word id (model weights) can be emptied with it.
     pub fn trim(&mut self) -> bool {
         if self.words.len() >= self.capacity {
             self.index.clear();
             self.words.clear();
+            self.memo.borrow_mut().1.clear();
             true
         } else {
             false

@@ -12,7 +12,11 @@ use vigie::{Classifier, Decision, Document, Priority};
 const CHUNK: usize = 512;
 
 fn default_format(f: Option<OutputFormat>) -> OutputFormat {
-    f.unwrap_or(if std::io::stdout().is_terminal() { OutputFormat::Table } else { OutputFormat::Jsonl })
+    f.unwrap_or(if std::io::stdout().is_terminal() {
+        OutputFormat::Table
+    } else {
+        OutputFormat::Jsonl
+    })
 }
 
 struct Counts {
@@ -22,17 +26,31 @@ struct Counts {
 
 fn open(path: &std::path::Path) -> std::io::Result<Box<dyn BufRead + Send>> {
     if path.as_os_str() == "-" {
-        Ok(Box::new(BufReader::with_capacity(1 << 16, std::io::stdin())))
+        Ok(Box::new(BufReader::with_capacity(
+            1 << 16,
+            std::io::stdin(),
+        )))
     } else {
-        Ok(Box::new(BufReader::with_capacity(1 << 16, std::fs::File::open(path)?)))
+        Ok(Box::new(BufReader::with_capacity(
+            1 << 16,
+            std::fs::File::open(path)?,
+        )))
     }
 }
 
 fn process(c: &Classifier, a: &BatchArgs, source: &str, r: RecordResult) -> OutRecord {
     match r {
         Ok(rec) => {
-            let profile = if a.force_profile { a.profile } else { rec.profile.unwrap_or(a.profile) };
-            let mut assessment = c.assess(&Document { id: &rec.id, text: &rec.text, profile });
+            let profile = if a.force_profile {
+                a.profile
+            } else {
+                rec.profile.unwrap_or(a.profile)
+            };
+            let mut assessment = c.assess(&Document {
+                id: &rec.id,
+                text: &rec.text,
+                profile,
+            });
             assessment.warnings.extend(rec.warnings.iter().cloned());
             localise_spans(&mut assessment, &rec.fields);
             OutRecord::Ok(OkRecord {
@@ -54,8 +72,15 @@ fn process(c: &Classifier, a: &BatchArgs, source: &str, r: RecordResult) -> OutR
 /// Streams every input through the classifier, calling `sink` with output
 /// records in input order. A reader thread parses chunks while the pool
 /// scores the previous one.
-fn run_batch(a: &BatchArgs, c: &Classifier, sink: &mut dyn FnMut(OutRecord) -> std::io::Result<()>) -> anyhow::Result<Counts> {
-    let mut counts = Counts { total: 0, failed: Vec::new() };
+fn run_batch(
+    a: &BatchArgs,
+    c: &Classifier,
+    sink: &mut dyn FnMut(OutRecord) -> std::io::Result<()>,
+) -> anyhow::Result<Counts> {
+    let mut counts = Counts {
+        total: 0,
+        failed: Vec::new(),
+    };
     let csv_opts = CsvOptions {
         text_columns: a.text_columns.clone(),
         id_column: a.id_column.clone(),
@@ -64,7 +89,8 @@ fn run_batch(a: &BatchArgs, c: &Classifier, sink: &mut dyn FnMut(OutRecord) -> s
     let progress = std::io::stderr().is_terminal().then(|| {
         let pb = indicatif::ProgressBar::new_spinner();
         pb.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} {pos} records ({per_sec}) {msg}").expect("valid template"),
+            indicatif::ProgressStyle::with_template("{spinner} {pos} records ({per_sec}) {msg}")
+                .expect("valid template"),
         );
         pb
     });
@@ -77,7 +103,12 @@ fn run_batch(a: &BatchArgs, c: &Classifier, sink: &mut dyn FnMut(OutRecord) -> s
             Err(e) => {
                 counts.total += 1;
                 counts.failed.push((source.clone(), 0));
-                sink(OutRecord::Err(ErrRecord { id: source.clone(), source: source.clone(), line: 0, error: format!("cannot open: {e}") }))?;
+                sink(OutRecord::Err(ErrRecord {
+                    id: source.clone(),
+                    source: source.clone(),
+                    line: 0,
+                    error: format!("cannot open: {e}"),
+                }))?;
                 continue;
             }
         };
@@ -94,8 +125,14 @@ fn run_batch(a: &BatchArgs, c: &Classifier, sink: &mut dyn FnMut(OutRecord) -> s
                 }
             });
             for chunk in rx {
-                bytes += chunk.iter().map(|r| r.as_ref().map_or(0, |r| r.text.len())).sum::<usize>();
-                let outs: Vec<OutRecord> = chunk.into_par_iter().map(|r| process(c, a, &source, r)).collect();
+                bytes += chunk
+                    .iter()
+                    .map(|r| r.as_ref().map_or(0, |r| r.text.len()))
+                    .sum::<usize>();
+                let outs: Vec<OutRecord> = chunk
+                    .into_par_iter()
+                    .map(|r| process(c, a, &source, r))
+                    .collect();
                 for o in outs {
                     counts.total += 1;
                     if let OutRecord::Err(e) = &o {
@@ -122,7 +159,12 @@ fn report_failures(c: &Counts) -> i32 {
     if c.failed.is_empty() {
         return 0;
     }
-    let lines: Vec<String> = c.failed.iter().take(20).map(|(s, l)| format!("{s}:{l}")).collect();
+    let lines: Vec<String> = c
+        .failed
+        .iter()
+        .take(20)
+        .map(|(s, l)| format!("{s}:{l}"))
+        .collect();
     eprintln!(
         "vigie: {} of {} records failed ({}{}); all others were processed",
         c.failed.len(),
@@ -136,7 +178,9 @@ fn report_failures(c: &Counts) -> i32 {
 fn thread_pool(a: &BatchArgs) -> anyhow::Result<()> {
     if let Some(n) = a.threads {
         // Ignore "already initialised": only the first call configures it.
-        let _ = rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global();
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build_global();
     }
     Ok(())
 }
@@ -144,7 +188,10 @@ fn thread_pool(a: &BatchArgs) -> anyhow::Result<()> {
 pub fn score(a: &BatchArgs) -> anyhow::Result<i32> {
     thread_pool(a)?;
     let c = super::classifier(&a.model, None)?;
-    let stdout: Box<dyn Write> = Box::new(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock()));
+    let stdout: Box<dyn Write> = Box::new(std::io::BufWriter::with_capacity(
+        1 << 16,
+        std::io::stdout().lock(),
+    ));
     let mut w: Box<dyn RecordWriter> = writer(default_format(a.format), stdout);
     let counts = run_batch(a, &c, &mut |r| w.write(&r))?;
     w.finish()?;
@@ -208,12 +255,28 @@ pub fn triage(t: &TriageArgs) -> anyhow::Result<i32> {
         }
     }
     w.finish()?;
-    let fmt = |m: &BTreeMap<&str, usize>| m.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ");
-    eprintln!("triage: {} records, {} failed", counts.total, counts.failed.len());
+    let fmt = |m: &BTreeMap<&str, usize>| {
+        m.iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    eprintln!(
+        "triage: {} records, {} failed",
+        counts.total,
+        counts.failed.len()
+    );
     eprintln!("  by decision: {}", fmt(&bands));
     if !priorities.is_empty() {
         eprintln!("  by priority (reports): {}", fmt(&priorities));
     }
-    eprintln!("  by practice category: {}", if categories.is_empty() { "none".into() } else { fmt(&categories) });
+    eprintln!(
+        "  by practice category: {}",
+        if categories.is_empty() {
+            "none".into()
+        } else {
+            fmt(&categories)
+        }
+    );
     Ok(report_failures(&counts))
 }
