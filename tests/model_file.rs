@@ -83,8 +83,9 @@ fn hand_edited_body_with_valid_checksum_reports_line_and_column() {
         format!("{{\"format\":\"vigie-model\",\"version\":1,\"sha256\":\"{sum}\"}}\n").into_bytes();
     file.extend_from_slice(body);
     let (e, s) = err_of(&file);
-    // the body starts on line 2 of the file: its line 3 is the file's line 4
-    assert!(matches!(e, ModelError::Body { line: 4, .. }), "{s}");
+    // The raw newline inside the string is reported at the start of body
+    // line 4; the body starts on line 2 of the file, so that is file line 5.
+    assert!(matches!(e, ModelError::Body { line: 5, column: 0, .. }), "{s}");
 }
 
 #[test]
