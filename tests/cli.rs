@@ -433,3 +433,60 @@ fn shipped_model_reproduces_byte_for_byte_from_vigie_train() {
     let shipped = std::fs::read("models/default.vigie").unwrap();
     assert!(fresh == shipped, "models/default.vigie differs from what `vigie train` produces now: retrain it (see README)");
 }
+
+#[test]
+fn empty_and_whitespace_documents_are_scored_clear() {
+    let out = vigie()
+        .args(["score", "--input", "jsonl", "-"])
+        .write_stdin("{\"id\":\"e\",\"text\":\"\"}\n{\"id\":\"w\",\"text\":\"   \\n\\t \"}\n")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let recs = jsonl(&out);
+    assert_eq!(recs.len(), 2);
+    assert!(recs
+        .iter()
+        .all(|r| r["decision"] == "clear" && r["practices"].as_array().unwrap().is_empty()));
+}
+
+#[test]
+fn binary_file_is_read_with_a_warning_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("blob.bin");
+    let bytes: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 24) as u8)
+        .collect();
+    std::fs::write(&p, bytes).unwrap();
+    let out = vigie()
+        .args(["score", "--format", "jsonl"])
+        .arg(&p)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let recs = jsonl(&out);
+    assert_eq!(recs.len(), 1);
+    let warnings = recs[0]["warnings"].as_array().unwrap();
+    assert!(!warnings.is_empty(), "{}", recs[0]);
+}
+
+#[test]
+fn invalid_utf8_line_is_decoded_with_a_warning() {
+    let mut input = b"{\"id\":\"x\",\"text\":\"caf".to_vec();
+    input.push(0xE9);
+    input.extend_from_slice(b" et reiki\"}\n");
+    let out = vigie()
+        .args(["score", "--input", "jsonl", "-"])
+        .write_stdin(input)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let recs = jsonl(&out);
+    assert!(recs[0]["warnings"][0].as_str().unwrap().contains("UTF-8"));
+    assert_eq!(recs[0]["practices"][0]["name"], "Reiki");
+}

@@ -85,7 +85,17 @@ fn hand_edited_body_with_valid_checksum_reports_line_and_column() {
     let (e, s) = err_of(&file);
     // The raw newline inside the string is reported at the start of body
     // line 4; the body starts on line 2 of the file, so that is file line 5.
-    assert!(matches!(e, ModelError::Body { line: 5, column: 0, .. }), "{s}");
+    assert!(
+        matches!(
+            e,
+            ModelError::Body {
+                line: 5,
+                column: 0,
+                ..
+            }
+        ),
+        "{s}"
+    );
 }
 
 #[test]

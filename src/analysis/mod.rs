@@ -124,6 +124,19 @@ pub fn analyze<'c>(text: &str, cache: &'c mut WordCache) -> Analysis<'c> {
 }
 
 impl<'c> Analysis<'c> {
+    /// The text as vigie reads it: the folded words separated by two spaces
+    /// (one space could make four one-letter words read as a spelled-out
+    /// word). Analysing this again gives the same words.
+    pub fn normalized(&self) -> String {
+        let words: Vec<&str> = self
+            .tokens
+            .iter()
+            .map(|t| self.word(t).folded.text.as_str())
+            .filter(|w| !w.is_empty())
+            .collect();
+        words.join("  ")
+    }
+
     /// The word cache behind this analysis.
     pub fn cache(&self) -> &'c WordCache {
         self.cache

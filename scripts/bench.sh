@@ -1,0 +1,290 @@
+#!/usr/bin/env bash
+# Reproducible speed and scale measurements of the vigie command.
+#
+#   bash scripts/bench.sh            # full run (10 MB, 100 MB and 1 GB inputs, training)
+#   bash scripts/bench.sh --quick    # skips the 1 GB file and training
+#
+# Options:
+#   --quick       skip the 1 GB input and training (peak RSS and the scale
+#                 comparison then use the 100 MB file, and say so)
+#   --out DIR     scratch directory (default: bench-out, ignored by git);
+#                 nothing is written or removed outside it
+#   --runs N      runs per throughput figure on the 10 MB and 100 MB files
+#                 (median kept; default 3). The 1 GB file runs once.
+#   --strict      exit with status 1 when any row FAILs
+#
+# What it does: builds the release binary (cargo build --release --locked),
+# makes JSON Lines inputs of about 10 MB, 100 MB and 1 GB from the corpus
+# (data/corpus/*.jsonl, course and report items interleaved, repeated with
+# distinct ids; reused while the corpus is unchanged), then prints a table of
+# figures with their targets and PASS/FAIL. The table is also written to
+# DIR/results.txt. Throughputs are in MB/s of *text* (the "text" fields,
+# UTF-8 bytes, 1 MB = 10^6 bytes), not of JSONL file bytes. No network access
+# beyond what cargo needs to build.
+set -euo pipefail
+
+die() { echo "bench.sh: $*" >&2; exit 1; }
+
+quick=0
+strict=0
+runs=3
+out=bench-out
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --quick) quick=1 ;;
+    --strict) strict=1 ;;
+    --runs) [[ $# -ge 2 ]] || die "--runs needs a number"; runs=$2; shift ;;
+    --out) [[ $# -ge 2 ]] || die "--out needs a directory"; out=$2; shift ;;
+    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown argument: $1 (see --help)" ;;
+  esac
+  shift
+done
+[[ "$runs" =~ ^[1-9][0-9]*$ ]] || die "--runs must be a positive integer, not '$runs'"
+
+# Run from the repository root whatever the current directory.
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+[[ -f Cargo.toml && -d data/corpus ]] || die "cannot find the vigie repository root"
+grep -q '^name = "vigie"' Cargo.toml || die "$(pwd) is not the vigie repository"
+
+command -v python3 >/dev/null 2>&1 || die "python3 is required (it generates the inputs and does the arithmetic); install it and retry"
+command -v cargo >/dev/null 2>&1 || die "cargo is required"
+have_time=0
+[[ -x /usr/bin/time ]] && /usr/bin/time -f %M true >/dev/null 2>&1 && have_time=1
+have_hyperfine=0
+command -v hyperfine >/dev/null 2>&1 && have_hyperfine=1
+
+mkdir -p "$out"
+bin=target/release/vigie
+
+# ---------------------------------------------------------------- build
+echo "==> cargo build --release --locked" >&2
+cargo build --release --locked >&2
+[[ -x "$bin" ]] || die "$bin was not built"
+
+# ---------------------------------------------------------------- inputs
+# make_input SIZE_BYTES FILE: writes FILE (JSONL) and FILE.meta
+# ("records text_bytes file_bytes corpus_sha256"); reuses both when the corpus
+# and the size are unchanged.
+make_input() {
+  python3 - "$1" "$2" <<'PY'
+import glob, hashlib, json, os, sys
+target, path = int(sys.argv[1]), sys.argv[2]
+files = sorted(glob.glob("data/corpus/*.jsonl"))
+if not files:
+    sys.exit("bench.sh: no data/corpus/*.jsonl")
+h = hashlib.sha256()
+for f in files:
+    with open(f, "rb") as fh:
+        h.update(fh.read())
+sha = h.hexdigest()
+meta = path + ".meta"
+if os.path.exists(path) and os.path.exists(meta):
+    with open(meta) as m:
+        parts = m.read().split()
+    if len(parts) == 5 and parts[3] == sha and parts[4] == str(target) \
+            and os.path.getsize(path) == int(parts[2]):
+        print(f"reusing {path}", file=sys.stderr)
+        sys.exit(0)
+courses, reports = [], []
+for f in files:
+    with open(f, encoding="utf-8") as fh:
+        for line in fh:
+            if not line.strip():
+                continue
+            o = json.loads(line)
+            kind = o.get("kind") or "course"
+            (reports if kind == "report" else courses).append((str(o["id"]), kind, o["text"]))
+mixed = []
+for i in range(max(len(courses), len(reports))):
+    mixed += [x for x in (courses[i:i + 1] + reports[i:i + 1])]
+# Pre-encode each record after its id; only the id changes between repeats.
+enc = []
+for rid, kind, text in mixed:
+    tail = (', "kind": ' + json.dumps(kind) + ', "text": '
+            + json.dumps(text, ensure_ascii=False) + "}\n").encode("utf-8")
+    enc.append((rid, tail, len(text.encode("utf-8"))))
+records = text_bytes = file_bytes = 0
+rep = 0
+tmp = path + ".tmp"
+with open(tmp, "wb", buffering=1 << 20) as out:
+    while file_bytes < target:
+        for rid, tail, tlen in enc:
+            head = ('{"id": ' + json.dumps(f"{rid}-r{rep}")).encode("utf-8")
+            out.write(head)
+            out.write(tail)
+            records += 1
+            text_bytes += tlen
+            file_bytes += len(head) + len(tail)
+            if file_bytes >= target:
+                break
+        rep += 1
+os.replace(tmp, path)
+with open(meta, "w") as m:
+    m.write(f"{records} {text_bytes} {file_bytes} {sha} {target}\n")
+print(f"wrote {path}: {records} records, {text_bytes} text bytes, {file_bytes} file bytes",
+      file=sys.stderr)
+PY
+}
+
+f10="$out/corpus-10MB.jsonl"
+f100="$out/corpus-100MB.jsonl"
+f1g="$out/corpus-1GB.jsonl"
+echo "==> making inputs in $out/" >&2
+make_input 10000000 "$f10"
+make_input 100000000 "$f100"
+[[ $quick -eq 1 ]] || make_input 1000000000 "$f1g"
+text_bytes() { cut -d' ' -f2 "$1.meta"; }
+n_records() { cut -d' ' -f1 "$1.meta"; }
+
+# A short document for the cold start.
+short="$out/short.txt"
+printf '%s\n' "Formation en biokinergie : libérez les enroulements tissulaires de vos patients, niveau 1 du cursus certifiant, ouvert à tous sans prérequis." >"$short"
+
+# ---------------------------------------------------------------- helpers
+calc() { python3 -c "import sys; print($1)"; }
+now_ns() { date +%s%N; }
+
+# run_ns CMD...: wall time of CMD in ns; its stdout goes to /dev/null and its
+# stderr to $out/last-stderr.txt (no progress bar drawn while timing); dies on
+# failure, showing that stderr.
+run_ns() {
+  local t0 t1 st=0
+  t0=$(now_ns)
+  "$@" >/dev/null 2>"$out/last-stderr.txt" || st=$?
+  t1=$(now_ns)
+  if [[ $st -ne 0 ]]; then
+    cat "$out/last-stderr.txt" >&2
+    die "command failed (status $st): $*"
+  fi
+  echo $((t1 - t0))
+}
+
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+
+# throughput FILE THREADS RUNS: median MB/s of text over RUNS runs.
+throughput() {
+  local file=$1 threads=$2 n=$3 tb t ns=()
+  tb=$(text_bytes "$file")
+  for ((i = 0; i < n; i++)); do
+    t=$(run_ns "$bin" score --input jsonl --threads "$threads" "$file")
+    ns+=("$t")
+    echo "    $file, $threads thread(s), run $((i + 1))/$n: $(calc "round($t/1e9, 2)") s" >&2
+  done
+  calc "round($tb / 1e6 / ($(median "${ns[@]}") / 1e9), 2)"
+}
+
+rows=()
+fails=0
+# row LABEL FIGURE UNIT TARGET_TEXT [PYTHON_CONDITION]: no condition, no verdict.
+row() {
+  local verdict=""
+  if [[ -z "${5:-}" ]]; then
+    verdict=""
+  elif [[ "$2" == "n/a" ]]; then
+    verdict=SKIP
+  elif [[ $(calc "$5") == True ]]; then
+    verdict=PASS
+  else
+    verdict=FAIL
+    fails=$((fails + 1))
+  fi
+  rows+=("$(printf '%-46s %12s %-6s %-14s %s' "$1" "$2" "$3" "$4" "$verdict")")
+}
+
+# ---------------------------------------------------------------- sanity
+echo "==> sanity: output records = input records on $f10" >&2
+got=$("$bin" score --input jsonl "$f10" | wc -l)
+[[ "$got" -eq "$(n_records "$f10")" ]] || die "$f10: $got output records for $(n_records "$f10") input records"
+
+# ---------------------------------------------------------------- (a) (b)
+echo "==> (a) one thread, 100 MB" >&2
+tp1=$(throughput "$f100" 1 "$runs")
+echo "==> (b) two threads, 100 MB" >&2
+tp2=$(throughput "$f100" 2 "$runs")
+ratio=$(calc "round($tp2 / $tp1, 2)")
+
+# ---------------------------------------------------------------- (c)
+echo "==> (c) cold start, 20 runs" >&2
+if [[ $have_hyperfine -eq 1 ]]; then
+  hyperfine --warmup 3 --runs 20 --export-json "$out/cold.json" \
+    "$bin score --input text $short" >/dev/null
+  cold_ms=$(python3 -c "import json; print(round(json.load(open('$out/cold.json'))['results'][0]['median']*1e3, 1))")
+  cold_how="hyperfine, median of 20"
+else
+  for _ in 1 2 3; do run_ns "$bin" score --input text "$short" >/dev/null; done # warm-up
+  ns=()
+  for _ in $(seq 20); do ns+=("$(run_ns "$bin" score --input text "$short")"); done
+  cold_ms=$(calc "round($(median "${ns[@]}") / 1e6, 1)")
+  cold_how="bash loop, median of 20"
+fi
+
+# ---------------------------------------------------------------- (d) (e)
+if [[ $quick -eq 1 ]]; then big=$f100; big_label="100 MB (--quick)"; else big=$f1g; big_label="1 GB"; fi
+echo "==> (d) peak RSS streaming $big_label, default threads" >&2
+if [[ $have_time -eq 1 ]]; then
+  /usr/bin/time -f '%M %e' -o "$out/time.txt" "$bin" score --input jsonl "$big" \
+    >/dev/null 2>"$out/last-stderr.txt" \
+    || { cat "$out/last-stderr.txt" >&2; die "vigie score failed on $big"; }
+  rss_mb=$(calc "round($(cut -d' ' -f1 "$out/time.txt") * 1024 / 1e6, 1)")
+  tpd=$(calc "round($(text_bytes "$big") / 1e6 / $(cut -d' ' -f2 "$out/time.txt"), 2)")
+else
+  tpd=n/a
+  echo "    /usr/bin/time (GNU time) not found: peak RSS skipped" >&2
+  rss_mb=n/a
+fi
+
+echo "==> (e) throughput at 10 MB vs $big_label, one thread" >&2
+tp10=$(throughput "$f10" 1 "$runs")
+if [[ $quick -eq 1 ]]; then
+  tpbig=$tp1
+else
+  tpbig=$(throughput "$f1g" 1 1)
+fi
+diff_pct=$(calc "round(($tpbig - $tp10) / $tp10 * 100, 1)")
+
+# ---------------------------------------------------------------- (f)
+if [[ $quick -eq 0 ]]; then
+  echo "==> (f) training" >&2
+  t0=$(now_ns)
+  "$bin" train --out "$out/model.vigie" >"$out/train.log" 2>&1 \
+    || die "vigie train failed, see $out/train.log"
+  t1=$(now_ns)
+  train_s=$(calc "round($((t1 - t0)) / 1e9, 1)")
+  if cmp -s "$out/model.vigie" models/default.vigie; then same=yes; else same=no; fi
+else
+  train_s=n/a
+fi
+
+# ---------------------------------------------------------------- table
+row "(a) score, 1 thread, 100 MB" "$tp1" "MB/s" ">= 50" "$tp1 >= 50"
+row "(b) score, 2 threads, 100 MB" "$tp2" "MB/s" ""
+row "    ratio 2 threads / 1 thread" "$ratio" "x" ">= 1.8" "$ratio >= 1.8"
+row "(c) cold start, one short text" "$cold_ms" "ms" "<= 30" "$cold_ms <= 30"
+row "(d) peak RSS, $big_label, default threads" "$rss_mb" "MB" "<= 100" "$rss_mb <= 100"
+row "    score, default threads, $big_label" "$tpd" "MB/s" ""
+row "(e) score, 1 thread, 10 MB" "$tp10" "MB/s" ""
+row "    score, 1 thread, $big_label" "$tpbig" "MB/s" ""
+row "    difference $big_label vs 10 MB" "$diff_pct" "%" "within 10" "abs($diff_pct) <= 10"
+row "(f) vigie train (5-fold CV + fit)" "$train_s" "s" "<= 60" "$train_s <= 60"
+
+cpu=$(grep -m1 '^model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//' || true)
+[[ -n "$cpu" ]] || cpu=$(uname -m)
+rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+git diff --quiet HEAD -- src Cargo.toml Cargo.lock 2>/dev/null || rev="$rev + uncommitted changes"
+{
+  echo "vigie speed and scale — $(date '+%Y-%m-%d %H:%M:%S %z')"
+  echo "machine: $(nproc) CPU(s), $cpu; load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo n/a)"
+  echo "build: $rev; $(rustc -V 2>/dev/null || echo rustc ?); $bin"
+  echo "inputs: $f10 ($(n_records "$f10") records, $(text_bytes "$f10") text bytes), $f100 ($(n_records "$f100") records, $(text_bytes "$f100") text bytes)$([[ $quick -eq 1 ]] || echo ", $f1g ($(n_records "$f1g") records, $(text_bytes "$f1g") text bytes)")"
+  echo "MB = 10^6 bytes; throughput = text bytes / wall time (median of $runs run(s); 1 GB: 1 run); cold start: $cold_how"
+  echo
+  printf '%-46s %12s %-6s %-14s %s\n' "measure" "figure" "unit" "target" "verdict"
+  printf '%s\n' "${rows[@]}"
+  [[ $quick -eq 1 ]] || echo "training: model identical to models/default.vigie: $same (log: $out/train.log)"
+  echo
+  echo "$fails row(s) failed"
+} | tee "$out/results.txt"
+
+if [[ $strict -eq 1 && $fails -gt 0 ]]; then exit 1; fi
+exit 0
