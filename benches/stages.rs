@@ -57,8 +57,7 @@ fn sample() -> Vec<Item> {
     for f in &files {
         let src = std::fs::read_to_string(f).unwrap();
         for line in src.lines().filter(|l| !l.trim().is_empty()) {
-            let v: serde_json::Value =
-                serde_json::from_str(line).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+            let v: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
             let kind: Profile = v["kind"].as_str().unwrap_or("course").parse().unwrap();
             let item = Item {
                 id: v["id"].as_str().unwrap_or("").to_string(),
@@ -101,36 +100,22 @@ struct SumSink {
 
 impl FeatureSink for SumSink {
     fn word(&mut self, span: (usize, usize), info: &WordInfo, word_id: u32) {
-        self.acc = self
-            .acc
-            .wrapping_add(span.0 as u64 ^ word_id as u64)
-            .wrapping_add(info.stem.len() as u64);
+        self.acc = self.acc.wrapping_add(span.0 as u64 ^ word_id as u64).wrapping_add(info.stem.len() as u64);
     }
     fn bigram(&mut self, hash: u64, span: (usize, usize), stems: &str) {
-        self.acc = self
-            .acc
-            .wrapping_add(hash ^ span.1 as u64)
-            .wrapping_add(stems.len() as u64);
+        self.acc = self.acc.wrapping_add(hash ^ span.1 as u64).wrapping_add(stems.len() as u64);
     }
     fn scale_tokens(&mut self, scale: f32) {
         self.scale = scale;
     }
     fn named(&mut self, name: &str, hash: u64, spans: &[(usize, usize)]) {
-        self.acc = self
-            .acc
-            .wrapping_add(hash ^ name.len() as u64)
-            .wrapping_add(spans.len() as u64);
+        self.acc = self.acc.wrapping_add(hash ^ name.len() as u64).wrapping_add(spans.len() as u64);
     }
 }
 
-fn quick<'a>(
-    c: &'a mut Criterion,
-    name: &str,
-) -> criterion::BenchmarkGroup<'a, criterion::measurement::WallTime> {
+fn quick<'a>(c: &'a mut Criterion, name: &str) -> criterion::BenchmarkGroup<'a, criterion::measurement::WallTime> {
     let mut g = c.benchmark_group(name);
-    g.sample_size(10)
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(4));
+    g.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(4));
     g
 }
 
@@ -151,11 +136,7 @@ fn stages(c: &mut Criterion) {
         for it in &items {
             analyze(&it.text, &mut cache);
         }
-        let joined: String = items
-            .iter()
-            .map(|i| i.text.as_str())
-            .collect::<Vec<_>>()
-            .join("\n\n");
+        let joined: String = items.iter().map(|i| i.text.as_str()).collect::<Vec<_>>().join("\n\n");
         let mut g = quick(c, "analysis");
         g.throughput(Throughput::Bytes(bytes));
         g.bench_function("per_text", |b| {
@@ -168,9 +149,7 @@ fn stages(c: &mut Criterion) {
             })
         });
         g.throughput(Throughput::Bytes(joined.len() as u64));
-        g.bench_function("one_window", |b| {
-            b.iter(|| analyze(black_box(&joined), &mut cache).tokens.len())
-        });
+        g.bench_function("one_window", |b| b.iter(|| analyze(black_box(&joined), &mut cache).tokens.len()));
         g.finish();
     }
 
@@ -181,11 +160,7 @@ fn stages(c: &mut Criterion) {
         // `analyze` borrows its cache for the life of the analysis: one cache
         // per text keeps every analysis alive at once.
         let mut caches: Vec<WordCache> = items.iter().map(|_| WordCache::default()).collect();
-        let analyses: Vec<Analysis> = caches
-            .iter_mut()
-            .zip(&items)
-            .map(|(c, it)| analyze(&it.text, c))
-            .collect();
+        let analyses: Vec<Analysis> = caches.iter_mut().zip(&items).map(|(c, it)| analyze(&it.text, c)).collect();
         let hits: Vec<Hits> = analyses.iter().map(|a| matcher.find(a)).collect();
         eprintln!(
             "hits in sample: {} practice, {} cue, {} look-alike",
@@ -259,13 +234,7 @@ fn stages(c: &mut Criterion) {
         g.throughput(Throughput::Bytes(buf.len() as u64));
         g.bench_function("records", |b| {
             b.iter(|| {
-                let it = records(
-                    Box::new(black_box(buf.as_slice())),
-                    InputFormat::Jsonl,
-                    &opts,
-                    "bench",
-                )
-                .unwrap();
+                let it = records(Box::new(black_box(buf.as_slice())), InputFormat::Jsonl, &opts, "bench").unwrap();
                 it.map(|r| r.unwrap().text.len()).sum::<usize>()
             })
         });

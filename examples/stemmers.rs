@@ -6,21 +6,9 @@ use std::time::Instant;
 
 const FAMILIES: &[&[&str]] = &[
     &["cancer", "cancers", "cancéreux", "cancéreuse"],
-    &[
-        "kinésiologie",
-        "kinésiologies",
-        "kinésiologue",
-        "kinésiologues",
-    ],
+    &["kinésiologie", "kinésiologies", "kinésiologue", "kinésiologues"],
     &["naturopathe", "naturopathes", "naturopathie"],
-    &[
-        "guérir",
-        "guérit",
-        "guéri",
-        "guérie",
-        "guérison",
-        "guérisons",
-    ],
+    &["guérir", "guérit", "guéri", "guérie", "guérison", "guérisons"],
     &["traitement", "traitements"],
     &["arrêter", "arrêté", "arrêtée", "arrête", "arrêtent"],
     &["chimiothérapie", "chimiothérapies"],
@@ -49,10 +37,7 @@ fn main() {
     for (name, accents) in [("with accents", true), ("accents folded first", false)] {
         let mut conflated = [0usize; 2];
         for fam in FAMILIES {
-            let words: Vec<String> = fam
-                .iter()
-                .map(|w| if accents { w.to_lowercase() } else { fold(w) })
-                .collect();
+            let words: Vec<String> = fam.iter().map(|w| if accents { w.to_lowercase() } else { fold(w) }).collect();
             let a: Vec<String> = words.iter().map(|w| rs.stem(w).into_owned()).collect();
             let b: Vec<String> = words.iter().map(|w| fs.stem(w).into_owned()).collect();
             if a.iter().all(|x| x == &a[0]) {
@@ -62,12 +47,7 @@ fn main() {
                 conflated[1] += 1;
             }
             if a != b || !accents {
-                println!(
-                    "  {:<40} rust-stemmers {:?} | frostem {:?}",
-                    fam.join(","),
-                    a,
-                    b
-                );
+                println!("  {:<40} rust-stemmers {:?} | frostem {:?}", fam.join(","), a, b);
             }
         }
         println!(
@@ -78,15 +58,9 @@ fn main() {
             FAMILIES.len()
         );
     }
-    let words: Vec<String> = FAMILIES
-        .iter()
-        .flat_map(|f| f.iter().map(|w| fold(w)))
-        .collect();
+    let words: Vec<String> = FAMILIES.iter().flat_map(|f| f.iter().map(|w| fold(w))).collect();
     for (name, f) in [
-        (
-            "rust-stemmers",
-            Box::new(|w: &str| rs.stem(w).len()) as Box<dyn Fn(&str) -> usize>,
-        ),
+        ("rust-stemmers", Box::new(|w: &str| rs.stem(w).len()) as Box<dyn Fn(&str) -> usize>),
         ("frostem", Box::new(|w: &str| fs.stem(w).len())),
     ] {
         let t = Instant::now();

@@ -13,14 +13,18 @@
 #                 (median kept; default 3). The 1 GB file runs once.
 #   --strict      exit with status 1 when any row FAILs
 #
-# What it does: builds the release binary (cargo build --release --locked),
-# makes JSON Lines inputs of about 10 MB, 100 MB and 1 GB from the corpus
+# What it does: builds the release binary (cargo build --release --locked,
+# honouring CARGO_TARGET_DIR) and measures a copy of it (DIR/vigie), makes
+# JSON Lines inputs of about 10 MB, 100 MB and 1 GB from the corpus
 # (data/corpus/*.jsonl, course and report items interleaved, repeated with
 # distinct ids; reused while the corpus is unchanged), then prints a table of
 # figures with their targets and PASS/FAIL. The table is also written to
 # DIR/results.txt. Throughputs are in MB/s of *text* (the "text" fields,
-# UTF-8 bytes, 1 MB = 10^6 bytes), not of JSONL file bytes. No network access
-# beyond what cargo needs to build.
+# UTF-8 bytes, 1 MB = 10^6 bytes), not of JSONL file bytes; rows marked "per
+# CPU second" divide by user + sys time instead of wall time, which other
+# processes on the machine disturb less. No network access beyond what cargo
+# needs to build. Needs python3; uses GNU time (/usr/bin/time) and hyperfine
+# when installed.
 set -euo pipefail
 
 die() { echo "bench.sh: $*" >&2; exit 1; }
@@ -35,37 +39,43 @@ while [[ $# -gt 0 ]]; do
     --strict) strict=1 ;;
     --runs) [[ $# -ge 2 ]] || die "--runs needs a number"; runs=$2; shift ;;
     --out) [[ $# -ge 2 ]] || die "--out needs a directory"; out=$2; shift ;;
-    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) die "unknown argument: $1 (see --help)" ;;
   esac
   shift
 done
 [[ "$runs" =~ ^[1-9][0-9]*$ ]] || die "--runs must be a positive integer, not '$runs'"
 
+command -v python3 >/dev/null 2>&1 || die "python3 is required (it generates the inputs and does the arithmetic); install it and retry"
+command -v cargo >/dev/null 2>&1 || die "cargo is required"
+
 # Run from the repository root whatever the current directory.
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 [[ -f Cargo.toml && -d data/corpus ]] || die "cannot find the vigie repository root"
 grep -q '^name = "vigie"' Cargo.toml || die "$(pwd) is not the vigie repository"
-
-command -v python3 >/dev/null 2>&1 || die "python3 is required (it generates the inputs and does the arithmetic); install it and retry"
-command -v cargo >/dev/null 2>&1 || die "cargo is required"
 have_time=0
 [[ -x /usr/bin/time ]] && /usr/bin/time -f %M true >/dev/null 2>&1 && have_time=1
 have_hyperfine=0
 command -v hyperfine >/dev/null 2>&1 && have_hyperfine=1
 
 mkdir -p "$out"
-bin=target/release/vigie
+load_start=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo 0)
 
 # ---------------------------------------------------------------- build
 echo "==> cargo build --release --locked" >&2
 cargo build --release --locked >&2
-[[ -x "$bin" ]] || die "$bin was not built"
+built="${CARGO_TARGET_DIR:-target}/release/vigie"
+[[ -x "$built" ]] || die "$built was not built"
+# Measure a private copy: a cargo build running meanwhile (another checkout
+# sharing target/, an editor) cannot swap the binary in the middle of a run.
+bin="$out/vigie"
+cp -f "$built" "$bin"
+bin_sha=$(sha256sum "$bin" | cut -c1-12)
 
 # ---------------------------------------------------------------- inputs
 # make_input SIZE_BYTES FILE: writes FILE (JSONL) and FILE.meta
-# ("records text_bytes file_bytes corpus_sha256"); reuses both when the corpus
-# and the size are unchanged.
+# ("records text_bytes file_bytes corpus_sha256 size"); reuses both when the
+# corpus and the size are unchanged.
 make_input() {
   python3 - "$1" "$2" <<'PY'
 import glob, hashlib, json, os, sys
@@ -162,16 +172,29 @@ run_ns() {
 
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
-# throughput FILE THREADS RUNS: median MB/s of text over RUNS runs.
+# throughput FILE THREADS RUNS: prints "WALL CPU": the median MB/s of text
+# over RUNS runs by wall time, and by CPU time (user + sys of all the
+# process's threads; "n/a" without GNU time). CPU time is less sensitive to
+# other processes competing for the cores.
 throughput() {
-  local file=$1 threads=$2 n=$3 tb t ns=()
+  local file=$1 threads=$2 n=$3 tb t c ns=() cpu=()
   tb=$(text_bytes "$file")
   for ((i = 0; i < n; i++)); do
-    t=$(run_ns "$bin" score --input jsonl --threads "$threads" "$file")
+    if [[ $have_time -eq 1 ]]; then
+      t=$(run_ns /usr/bin/time -f '%U %S' -o "$out/cpu.txt" "$bin" score --input jsonl --threads "$threads" "$file")
+      c=$(awk '{print $1 + $2}' "$out/cpu.txt")
+      cpu+=("$c")
+    else
+      t=$(run_ns "$bin" score --input jsonl --threads "$threads" "$file")
+      c=n/a
+    fi
     ns+=("$t")
-    echo "    $file, $threads thread(s), run $((i + 1))/$n: $(calc "round($t/1e9, 2)") s" >&2
+    echo "    $file, $threads thread(s), run $((i + 1))/$n: $(calc "round($t/1e9, 2)") s wall, $c s CPU" >&2
   done
-  calc "round($tb / 1e6 / ($(median "${ns[@]}") / 1e9), 2)"
+  local wall_tp cpu_tp=n/a
+  wall_tp=$(calc "round($tb / 1e6 / ($(median "${ns[@]}") / 1e9), 2)")
+  [[ ${#cpu[@]} -eq 0 ]] || cpu_tp=$(calc "round($tb / 1e6 / $(median "${cpu[@]}"), 2)")
+  echo "$wall_tp $cpu_tp"
 }
 
 rows=()
@@ -199,9 +222,9 @@ got=$("$bin" score --input jsonl "$f10" | wc -l)
 
 # ---------------------------------------------------------------- (a) (b)
 echo "==> (a) one thread, 100 MB" >&2
-tp1=$(throughput "$f100" 1 "$runs")
+r=$(throughput "$f100" 1 "$runs"); read -r tp1 tp1cpu <<<"$r"
 echo "==> (b) two threads, 100 MB" >&2
-tp2=$(throughput "$f100" 2 "$runs")
+r=$(throughput "$f100" 2 "$runs"); read -r tp2 tp2cpu <<<"$r"
 ratio=$(calc "round($tp2 / $tp1, 2)")
 
 # ---------------------------------------------------------------- (c)
@@ -235,11 +258,11 @@ else
 fi
 
 echo "==> (e) throughput at 10 MB vs $big_label, one thread" >&2
-tp10=$(throughput "$f10" 1 "$runs")
+r=$(throughput "$f10" 1 "$runs"); read -r tp10 tp10cpu <<<"$r"
 if [[ $quick -eq 1 ]]; then
-  tpbig=$tp1
+  tpbig=$tp1 tpbigcpu=$tp1cpu
 else
-  tpbig=$(throughput "$f1g" 1 1)
+  r=$(throughput "$f1g" 1 1); read -r tpbig tpbigcpu <<<"$r"
 fi
 diff_pct=$(calc "round(($tpbig - $tp10) / $tp10 * 100, 1)")
 
@@ -258,24 +281,35 @@ fi
 
 # ---------------------------------------------------------------- table
 row "(a) score, 1 thread, 100 MB" "$tp1" "MB/s" ">= 50" "$tp1 >= 50"
+row "    same, per CPU second (user+sys)" "$tp1cpu" "MB/s" ""
 row "(b) score, 2 threads, 100 MB" "$tp2" "MB/s" ""
+row "    same, per CPU second (user+sys)" "$tp2cpu" "MB/s" ""
 row "    ratio 2 threads / 1 thread" "$ratio" "x" ">= 1.8" "$ratio >= 1.8"
 row "(c) cold start, one short text" "$cold_ms" "ms" "<= 30" "$cold_ms <= 30"
 row "(d) peak RSS, $big_label, default threads" "$rss_mb" "MB" "<= 100" "$rss_mb <= 100"
 row "    score, default threads, $big_label" "$tpd" "MB/s" ""
 row "(e) score, 1 thread, 10 MB" "$tp10" "MB/s" ""
 row "    score, 1 thread, $big_label" "$tpbig" "MB/s" ""
+row "    per CPU second: 10 MB / $big_label" "$tp10cpu / $tpbigcpu" "MB/s" ""
 row "    difference $big_label vs 10 MB" "$diff_pct" "%" "within 10" "abs($diff_pct) <= 10"
 row "(f) vigie train (5-fold CV + fit)" "$train_s" "s" "<= 60" "$train_s <= 60"
 
 cpu=$(grep -m1 '^model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//' || true)
 [[ -n "$cpu" ]] || cpu=$(uname -m)
-rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-git diff --quiet HEAD -- src Cargo.toml Cargo.lock 2>/dev/null || rev="$rev + uncommitted changes"
+if [[ "$(git rev-parse --show-toplevel 2>/dev/null)" == "$(pwd -P)" ]]; then
+  rev=$(git rev-parse --short HEAD)
+  git diff --quiet HEAD -- src models data Cargo.toml Cargo.lock || rev="$rev + uncommitted changes"
+else
+  rev="not a git checkout"
+fi
 {
   echo "vigie speed and scale — $(date '+%Y-%m-%d %H:%M:%S %z')"
   echo "machine: $(nproc) CPU(s), $cpu; load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo n/a)"
-  echo "build: $rev; $(rustc -V 2>/dev/null || echo rustc ?); $bin"
+  echo "build: $rev; $(rustc -V 2>/dev/null || echo rustc ?); $bin (copy of $built, sha256 $bin_sha)"
+  load_end=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo 0)
+  if [[ $(calc "max($load_start, $load_end) > 0.5 * $(nproc)") == True ]]; then
+    echo "WARNING: load average $load_start at start, $load_end at end, on $(nproc) CPU(s): other processes competed for the cores; wall-time figures are pessimistic (see the per-CPU-second rows)"
+  fi
   echo "inputs: $f10 ($(n_records "$f10") records, $(text_bytes "$f10") text bytes), $f100 ($(n_records "$f100") records, $(text_bytes "$f100") text bytes)$([[ $quick -eq 1 ]] || echo ", $f1g ($(n_records "$f1g") records, $(text_bytes "$f1g") text bytes)")"
   echo "MB = 10^6 bytes; throughput = text bytes / wall time (median of $runs run(s); 1 GB: 1 run); cold start: $cold_how"
   echo

@@ -11,7 +11,7 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// Most spans reported per practice or cue (a 200 MB text may hold millions).
 pub const MAX_SPANS: usize = 20;
@@ -43,18 +43,14 @@ impl Span {
         if cut < s.len() {
             t.push('…');
         }
-        Span {
-            start,
-            end,
-            text: t,
-            field: None,
-        }
+        Span { start, end, text: t, field: None }
     }
 }
 
-/// A practice found in a text, with its public source.
+/// What vigie says about a practice wherever it is found: built once per
+/// classifier and shared by every result that names the practice.
 #[derive(Debug, Clone, Serialize)]
-pub struct PracticeEvidence {
+pub struct PracticeInfo {
     pub id: String,
     /// Canonical name.
     pub name: String,
@@ -64,19 +60,47 @@ pub struct PracticeEvidence {
     pub source: String,
     pub sources: Vec<Source>,
     pub note: String,
+}
+
+/// A practice found in a text, with its public source.
+#[derive(Debug, Clone, Serialize)]
+pub struct PracticeEvidence {
+    #[serde(flatten)]
+    pub info: Arc<PracticeInfo>,
     /// True when at least one span was matched with one typo.
     pub typo: bool,
     pub spans: Vec<Span>,
 }
 
-/// A cue found in a text.
+impl std::ops::Deref for PracticeEvidence {
+    type Target = PracticeInfo;
+    fn deref(&self) -> &PracticeInfo {
+        &self.info
+    }
+}
+
+/// What a cue is, shared by every result where it is found.
 #[derive(Debug, Clone, Serialize)]
-pub struct CueEvidence {
+pub struct CueInfo {
     pub id: String,
     pub kind: CueKind,
     pub strength: Strength,
     pub label: String,
+}
+
+/// A cue found in a text.
+#[derive(Debug, Clone, Serialize)]
+pub struct CueEvidence {
+    #[serde(flatten)]
+    pub info: Arc<CueInfo>,
     pub spans: Vec<Span>,
+}
+
+impl std::ops::Deref for CueEvidence {
+    type Target = CueInfo;
+    fn deref(&self) -> &CueInfo {
+        &self.info
+    }
 }
 
 /// One learned feature's share of a score.
@@ -182,6 +206,8 @@ impl ClassifierBuilder {
 /// ```
 pub struct Classifier {
     pipeline: Pipeline,
+    practice_info: Vec<Arc<PracticeInfo>>,
+    cue_info: Vec<Arc<CueInfo>>,
     model: Model,
     bands: BTreeMap<Profile, Bands>,
     pool: Mutex<Vec<Workspace>>,
@@ -201,12 +227,28 @@ impl Classifier {
     pub fn from_model(model: Model) -> Classifier {
         let bands = Profile::ALL.iter().map(|&p| (p, model.bands(p))).collect();
         let pipeline = Pipeline::new(model.lexicon.clone());
-        Classifier {
-            pipeline,
-            model,
-            bands,
-            pool: Mutex::new(Vec::new()),
-        }
+        let lex = &pipeline.lexicon;
+        let practice_info = lex
+            .practices
+            .iter()
+            .map(|e| {
+                Arc::new(PracticeInfo {
+                    id: e.id.clone(),
+                    name: e.name.clone(),
+                    category: e.category,
+                    status: e.status,
+                    source: e.sources.first().map(|&s| lex.sources[s].to_string()).unwrap_or_default(),
+                    sources: e.sources.iter().map(|&s| lex.sources[s].clone()).collect(),
+                    note: e.note.clone(),
+                })
+            })
+            .collect();
+        let cue_info = lex
+            .cues
+            .iter()
+            .map(|c| Arc::new(CueInfo { id: c.id.clone(), kind: c.kind, strength: c.strength, label: c.label.clone() }))
+            .collect();
+        Classifier { pipeline, practice_info, cue_info, model, bands, pool: Mutex::new(Vec::new()) }
     }
 
     pub fn model(&self) -> &Model {
@@ -233,13 +275,7 @@ impl Classifier {
 
     /// Runs `f` with a workspace from the pool (one per thread in use).
     pub fn with_workspace<R>(&self, f: impl FnOnce(&mut Workspace) -> R) -> R {
-        let mut ws = self
-            .pool
-            .lock()
-            .map(|mut p| p.pop())
-            .ok()
-            .flatten()
-            .unwrap_or_default();
+        let mut ws = self.pool.lock().map(|mut p| p.pop()).ok().flatten().unwrap_or_default();
         let r = f(&mut ws);
         if let Ok(mut p) = self.pool.lock() {
             p.push(ws);
@@ -249,11 +285,7 @@ impl Classifier {
 
     /// Classifies one text.
     pub fn classify(&self, text: &str, profile: Profile) -> Assessment {
-        self.assess(&Document {
-            id: "",
-            text,
-            profile,
-        })
+        self.assess(&Document { id: "", text, profile })
     }
 
     /// Classifies a batch in parallel; results are in input order.
@@ -279,25 +311,15 @@ impl Classifier {
         self.build(doc, hits, totals, contributions, &ws.cache)
     }
 
-    fn build(
-        &self,
-        doc: &Document,
-        hits: Hits,
-        t: Totals,
-        contrib: Contributions,
-        cache: &WordCache,
-    ) -> Assessment {
+    fn build(&self, doc: &Document, hits: Hits, t: Totals, contrib: Contributions, cache: &WordCache) -> Assessment {
         let lex = &self.pipeline.lexicon;
         let m = &self.model;
         let score = m.flag.calibration.prob(t.flag);
         let decision = self.bands[&doc.profile].decide(score);
         let (priority, urgency) = if doc.profile == Profile::Report {
             let u = m.urgent.calibration.prob(t.urgent);
-            let p = if decision.sent_to_review() && u >= m.data.urgent_at {
-                Priority::Urgent
-            } else {
-                Priority::Normal
-            };
+            let p =
+                if decision.sent_to_review() && u >= m.data.urgent_at { Priority::Urgent } else { Priority::Normal };
             (Some(p), Some(u))
         } else {
             (None, None)
@@ -311,37 +333,14 @@ impl Classifier {
             if !seen.insert(p) {
                 continue;
             }
-            let e = &lex.practices[p];
-            let strong: Vec<_> = hits
-                .practices
-                .iter()
-                .filter(|h| h.practice == p && !h.weak)
-                .collect();
-            let weak: Vec<_> = hits
-                .practices
-                .iter()
-                .filter(|h| h.practice == p && h.weak)
-                .collect();
+            let strong: Vec<_> = hits.practices.iter().filter(|h| h.practice == p && !h.weak).collect();
+            let weak: Vec<_> = hits.practices.iter().filter(|h| h.practice == p && h.weak).collect();
             let is_strong = !strong.is_empty();
             let used = if is_strong { &strong } else { &weak };
             let ev = PracticeEvidence {
-                id: e.id.clone(),
-                name: e.name.clone(),
-                category: e.category,
-                status: e.status,
-                source: e
-                    .sources
-                    .first()
-                    .map(|&s| lex.sources[s].to_string())
-                    .unwrap_or_default(),
-                sources: e.sources.iter().map(|&s| lex.sources[s].clone()).collect(),
-                note: e.note.clone(),
+                info: Arc::clone(&self.practice_info[p]),
                 typo: used.iter().any(|h| h.how == MatchHow::Typo),
-                spans: used
-                    .iter()
-                    .take(MAX_SPANS)
-                    .map(|h| Span::new(doc.text, h.start, h.end))
-                    .collect(),
+                spans: used.iter().take(MAX_SPANS).map(|h| Span::new(doc.text, h.start, h.end)).collect(),
             };
             if is_strong {
                 practices.push(ev);
@@ -351,20 +350,16 @@ impl Classifier {
         }
         let mut cues: Vec<CueEvidence> = Vec::new();
         for h in &hits.cues {
-            let c = &lex.cues[h.cue];
-            match cues.iter_mut().find(|e| e.id == c.id) {
+            let c = &self.cue_info[h.cue];
+            match cues.iter_mut().find(|e| Arc::ptr_eq(&e.info, c)) {
                 Some(e) => {
                     if e.spans.len() < MAX_SPANS {
                         e.spans.push(Span::new(doc.text, h.start, h.end));
                     }
                 }
-                None => cues.push(CueEvidence {
-                    id: c.id.clone(),
-                    kind: c.kind,
-                    strength: c.strength,
-                    label: c.label.clone(),
-                    spans: vec![Span::new(doc.text, h.start, h.end)],
-                }),
+                None => {
+                    cues.push(CueEvidence { info: Arc::clone(c), spans: vec![Span::new(doc.text, h.start, h.end)] })
+                }
             }
         }
         let top_features = contrib.top(cache, 0, doc.text, lex, t.scale, false);
@@ -464,16 +459,10 @@ impl Contributions {
         // Numbers first; words are put into words only for the winners.
         let mut all: Vec<(f32, Share)> = Vec::new();
         for (&id, share) in &self.words {
-            all.push((
-                share.count * share.w[model] * scale,
-                Share::Word(Ok(id), share),
-            ));
+            all.push((share.count * share.w[model] * scale, Share::Word(Ok(id), share)));
         }
         for (i, (_, share)) in self.retired.iter().enumerate() {
-            all.push((
-                share.count * share.w[model] * scale,
-                Share::Word(Err(i), share),
-            ));
+            all.push((share.count * share.w[model] * scale, Share::Word(Err(i), share)));
         }
         for b in self.bigrams.values() {
             all.push((b.0 * b.1[model] * scale, Share::Bigram(b)));
@@ -497,12 +486,7 @@ impl Contributions {
                 .then_with(|| key(&a.1).cmp(&key(&b.1)))
         });
         all.truncate(TOP_FEATURES);
-        let spans = |v: &[(usize, usize)]| {
-            v.iter()
-                .take(3)
-                .map(|&(s, e)| Span::new(text, s, e))
-                .collect::<Vec<_>>()
-        };
+        let spans = |v: &[(usize, usize)]| v.iter().take(3).map(|&(s, e)| Span::new(text, s, e)).collect::<Vec<_>>();
         all.into_iter()
             .map(|(c, src)| match src {
                 Share::Word(w, share) => {
@@ -510,11 +494,7 @@ impl Contributions {
                         Ok(id) => &cache.get(id).stem,
                         Err(i) => &self.retired[i].0,
                     };
-                    let shown = share
-                        .spans
-                        .as_slice()
-                        .first()
-                        .map_or(stem, |&(s, e)| &text[s..e]);
+                    let shown = share.spans.as_slice().first().map_or(stem, |&(s, e)| &text[s..e]);
                     Contribution {
                         feature: format!("u:{stem} + c:*"),
                         label: format!("mot « {shown} » (racine {stem} et ses n-grammes)"),
@@ -523,10 +503,7 @@ impl Contributions {
                     }
                 }
                 Share::Bigram((_, _, pair, sp)) => {
-                    let shown = sp
-                        .as_slice()
-                        .first()
-                        .map_or(pair.as_str(), |&(s, e)| &text[s..e]);
+                    let shown = sp.as_slice().first().map_or(pair.as_str(), |&(s, e)| &text[s..e]);
                     Contribution {
                         feature: format!("b:{pair}"),
                         label: format!("suite de mots « {shown} »"),
@@ -549,12 +526,7 @@ impl Contributions {
 pub fn describe_feature(name: &str, lex: &Lexicon) -> String {
     let (family, rest) = name.split_once(':').unwrap_or((name, ""));
     let practice = |id: &str| lex.practice(id).map_or(id.to_string(), |p| p.name.clone());
-    let cue = |id: &str| {
-        lex.cues
-            .iter()
-            .find(|c| c.id == id)
-            .map_or(id.to_string(), |c| c.label.clone())
-    };
+    let cue = |id: &str| lex.cues.iter().find(|c| c.id == id).map_or(id.to_string(), |c| c.label.clone());
     match family {
         "k" => format!("type de texte : {rest}"),
         "p" => format!("pratique nommée : {}", practice(rest)),
@@ -652,11 +624,7 @@ impl FeatureSink for ScoreSink<'_> {
         let p = self.word_partial(info, id);
         self.tokens[0] += p[0];
         self.tokens[1] += p[1];
-        let e = self.contributions.words.entry(id).or_insert(WordShare {
-            count: 0.0,
-            w: p,
-            spans: Spans3::default(),
-        });
+        let e = self.contributions.words.entry(id).or_insert(WordShare { count: 0.0, w: p, spans: Spans3::default() });
         e.count += 1.0;
         e.spans.push(span);
     }
@@ -668,11 +636,8 @@ impl FeatureSink for ScoreSink<'_> {
         }
         self.tokens[0] += w[0];
         self.tokens[1] += w[1];
-        let e = self
-            .contributions
-            .bigrams
-            .entry(hash)
-            .or_insert_with(|| (0.0, w, stems.to_string(), Spans3::default()));
+        let e =
+            self.contributions.bigrams.entry(hash).or_insert_with(|| (0.0, w, stems.to_string(), Spans3::default()));
         e.0 += 1.0;
         e.3.push(span);
     }
@@ -687,20 +652,11 @@ impl FeatureSink for ScoreSink<'_> {
     }
 
     fn named(&mut self, name: &str, hash: u64, spans: &[(usize, usize)]) {
-        let w = [
-            self.flag.weight(hash),
-            if self.use_urgent {
-                self.urgent.weight(hash)
-            } else {
-                0.0
-            },
-        ];
+        let w = [self.flag.weight(hash), if self.use_urgent { self.urgent.weight(hash) } else { 0.0 }];
         self.named[0] += w[0];
         self.named[1] += w[1];
         if w[0] != 0.0 || w[1] != 0.0 {
-            self.contributions
-                .named
-                .push((name.to_string(), w, spans.to_vec()));
+            self.contributions.named.push((name.to_string(), w, spans.to_vec()));
         }
     }
 }

@@ -100,13 +100,9 @@ fn check(item: &Item) -> Result<(), String> {
         return Err("empty text".into());
     }
     match (item.kind, item.label, item.priority) {
-        (Profile::Report, Label::Flag, None) => {
-            Err("a flagged report needs a priority (urgent or normal)".into())
-        }
+        (Profile::Report, Label::Flag, None) => Err("a flagged report needs a priority (urgent or normal)".into()),
         (Profile::Course, _, Some(_)) => Err("a course has no priority (null)".into()),
-        (Profile::Report, Label::Clear, Some(_)) => {
-            Err("a clear report has no priority (null)".into())
-        }
+        (Profile::Report, Label::Clear, Some(_)) => Err("a clear report has no priority (null)".into()),
         _ => Ok(()),
     }
 }
@@ -115,13 +111,8 @@ impl Corpus {
     /// Reads corpus files (directories expand to their `*.jsonl` files).
     /// Every bad line is reported; the corpus is refused if any is bad.
     pub fn load(paths: &[PathBuf]) -> Result<Corpus, Vec<CorpusError>> {
-        let files = expand(paths).map_err(|e| {
-            vec![CorpusError {
-                path: format!("{paths:?}"),
-                line: 0,
-                message: e.to_string(),
-            }]
-        })?;
+        let files = expand(paths)
+            .map_err(|e| vec![CorpusError { path: format!("{paths:?}"), line: 0, message: e.to_string() }])?;
         let mut files = files;
         files.sort();
         let mut hasher = Sha256::new();
@@ -133,20 +124,11 @@ impl Corpus {
             let bytes = match std::fs::read(f) {
                 Ok(b) => b,
                 Err(e) => {
-                    errors.push(CorpusError {
-                        path: shown,
-                        line: 0,
-                        message: e.to_string(),
-                    });
+                    errors.push(CorpusError { path: shown, line: 0, message: e.to_string() });
                     continue;
                 }
             };
-            hasher.update(
-                f.file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default()
-                    .as_bytes(),
-            );
+            hasher.update(f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default().as_bytes());
             hasher.update([0u8]);
             hasher.update(&bytes);
             let text = String::from_utf8_lossy(&bytes);
@@ -154,20 +136,13 @@ impl Corpus {
                 if line.trim().is_empty() {
                     continue;
                 }
-                let err = |message: String| CorpusError {
-                    path: shown.clone(),
-                    line: i + 1,
-                    message,
-                };
+                let err = |message: String| CorpusError { path: shown.clone(), line: i + 1, message };
                 match serde_json::from_str::<Item>(line) {
                     Ok(item) => {
                         if let Err(m) = check(&item) {
                             errors.push(err(format!("item '{}': {m}", item.id)));
-                        } else if let Some(prev) =
-                            ids.insert(item.id.clone(), format!("{shown}:{}", i + 1))
-                        {
-                            errors
-                                .push(err(format!("duplicate id '{}' (first at {prev})", item.id)));
+                        } else if let Some(prev) = ids.insert(item.id.clone(), format!("{shown}:{}", i + 1)) {
+                            errors.push(err(format!("duplicate id '{}' (first at {prev})", item.id)));
                         } else {
                             items.push(item);
                         }
@@ -177,10 +152,7 @@ impl Corpus {
             }
         }
         if errors.is_empty() {
-            Ok(Corpus {
-                items,
-                fingerprint: hex(&hasher.finalize()),
-            })
+            Ok(Corpus { items, fingerprint: hex(&hasher.finalize()) })
         } else {
             Err(errors)
         }
@@ -192,10 +164,7 @@ impl Corpus {
         let mut groups: BTreeMap<(Profile, Label, u64, String), Vec<usize>> = BTreeMap::new();
         for (i, it) in self.items.iter().enumerate() {
             let h = xxhash_rust::xxh3::xxh3_64_with_seed(it.group().as_bytes(), seed);
-            groups
-                .entry((it.kind, it.label, h, it.group().to_string()))
-                .or_default()
-                .push(i);
+            groups.entry((it.kind, it.label, h, it.group().to_string())).or_default().push(i);
         }
         let mut fold = vec![0usize; self.items.len()];
         let mut counter: BTreeMap<(Profile, Label), usize> = BTreeMap::new();
@@ -212,10 +181,7 @@ impl Corpus {
 
 /// Lowercase words of a text, as the duplicate checks see them.
 pub fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect()
+    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
 }
 
 /// Pairs of items whose sets of word 3-grams have a Jaccard similarity above
@@ -224,10 +190,7 @@ pub fn near_duplicates(items: &[Item], threshold: f64) -> Vec<(usize, usize, f64
     let shingles: Vec<FxHashSet<[u64; 3]>> = items
         .iter()
         .map(|it| {
-            let ws: Vec<u64> = words(&it.text)
-                .iter()
-                .map(|w| xxhash_rust::xxh3::xxh3_64(w.as_bytes()))
-                .collect();
+            let ws: Vec<u64> = words(&it.text).iter().map(|w| xxhash_rust::xxh3::xxh3_64(w.as_bytes())).collect();
             ws.windows(3).map(|w| [w[0], w[1], w[2]]).collect()
         })
         .collect();
@@ -276,21 +239,10 @@ pub fn templated(items: &[Item], min_others: usize) -> (Vec<usize>, Vec<(String,
             owners.entry(g.clone()).or_default().insert(i as u32);
         }
     }
-    let common: FxHashSet<&Vec<String>> = owners
-        .iter()
-        .filter(|(_, s)| s.len() > min_others)
-        .map(|(g, _)| g)
-        .collect();
-    let flagged: Vec<usize> = runs
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| r.iter().any(|g| common.contains(g)))
-        .map(|(i, _)| i)
-        .collect();
-    let mut top: Vec<(String, usize)> = common
-        .iter()
-        .map(|g| (g.join(" "), owners[*g].len()))
-        .collect();
+    let common: FxHashSet<&Vec<String>> = owners.iter().filter(|(_, s)| s.len() > min_others).map(|(g, _)| g).collect();
+    let flagged: Vec<usize> =
+        runs.iter().enumerate().filter(|(_, r)| r.iter().any(|g| common.contains(g))).map(|(i, _)| i).collect();
+    let mut top: Vec<(String, usize)> = common.iter().map(|g| (g.join(" "), owners[*g].len())).collect();
     top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     top.truncate(10);
     (flagged, top)
@@ -320,11 +272,7 @@ impl Stats {
         let mut lens = Vec::new();
         for it in items {
             *by_kind_label
-                .entry(format!(
-                    "{}/{}",
-                    it.kind.as_str(),
-                    if it.is_flag() { "flag" } else { "clear" }
-                ))
+                .entry(format!("{}/{}", it.kind.as_str(), if it.is_flag() { "flag" } else { "clear" }))
                 .or_insert(0) += 1;
             if let Some(p) = it.priority {
                 *by_priority.entry(p.as_str().to_string()).or_insert(0) += 1;
@@ -340,14 +288,8 @@ impl Stats {
         lens.sort_unstable();
         let mut flag_share = BTreeMap::new();
         for k in Profile::ALL {
-            let f = by_kind_label
-                .get(&format!("{}/flag", k.as_str()))
-                .copied()
-                .unwrap_or(0);
-            let c = by_kind_label
-                .get(&format!("{}/clear", k.as_str()))
-                .copied()
-                .unwrap_or(0);
+            let f = by_kind_label.get(&format!("{}/flag", k.as_str())).copied().unwrap_or(0);
+            let c = by_kind_label.get(&format!("{}/clear", k.as_str())).copied().unwrap_or(0);
             if f + c > 0 {
                 flag_share.insert(k.as_str().to_string(), f as f64 / (f + c) as f64);
             }

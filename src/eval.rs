@@ -28,27 +28,10 @@ pub struct Prf {
 
 impl Prf {
     pub fn from_counts(tp: usize, fp: usize, fn_: usize) -> Prf {
-        let precision = if tp + fp == 0 {
-            1.0
-        } else {
-            tp as f64 / (tp + fp) as f64
-        };
-        let recall = if tp + fn_ == 0 {
-            1.0
-        } else {
-            tp as f64 / (tp + fn_) as f64
-        };
-        let f1 = if precision + recall == 0.0 {
-            0.0
-        } else {
-            2.0 * precision * recall / (precision + recall)
-        };
-        Prf {
-            precision,
-            recall,
-            f1,
-            support: tp + fn_,
-        }
+        let precision = if tp + fp == 0 { 1.0 } else { tp as f64 / (tp + fp) as f64 };
+        let recall = if tp + fn_ == 0 { 1.0 } else { tp as f64 / (tp + fn_) as f64 };
+        let f1 = if precision + recall == 0.0 { 0.0 } else { 2.0 * precision * recall / (precision + recall) };
+        Prf { precision, recall, f1, support: tp + fn_ }
     }
 }
 
@@ -160,11 +143,7 @@ fn metrics(items: &[&Item], preds: &[&Prediction]) -> Metrics {
         precision: prf.precision,
         recall: prf.recall,
         f1: prf.f1,
-        accuracy: if items.is_empty() {
-            1.0
-        } else {
-            (tp + tn) as f64 / items.len() as f64
-        },
+        accuracy: if items.is_empty() { 1.0 } else { (tp + tn) as f64 / items.len() as f64 },
         flag_only: Prf::from_counts(ftp, ffp, ffn),
         recall_at_p90: recall_at_precision(&scores, &gold, 0.9),
     }
@@ -179,19 +158,11 @@ pub fn report(items: &[Item], preds: &[Prediction]) -> Report {
     let mut confusion: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
     for (it, p) in items.iter().zip(preds) {
         let gold = if it.is_flag() { "flag" } else { "clear" };
-        *confusion
-            .entry(gold.into())
-            .or_default()
-            .entry(p.decision.as_str().into())
-            .or_default() += 1;
+        *confusion.entry(gold.into()).or_default().entry(p.decision.as_str().into()).or_default() += 1;
     }
     let mut by_kind = BTreeMap::new();
     for k in Profile::ALL {
-        let (i, p): (Vec<&Item>, Vec<&Prediction>) = items
-            .iter()
-            .zip(preds)
-            .filter(|(it, _)| it.kind == k)
-            .unzip();
+        let (i, p): (Vec<&Item>, Vec<&Prediction>) = items.iter().zip(preds).filter(|(it, _)| it.kind == k).unzip();
         if !i.is_empty() {
             by_kind.insert(k.as_str().to_string(), metrics(&i, &p));
         }
@@ -201,11 +172,8 @@ pub fn report(items: &[Item], preds: &[Prediction]) -> Report {
     tags.dedup();
     let mut by_tag = BTreeMap::new();
     for t in tags {
-        let (i, p): (Vec<&Item>, Vec<&Prediction>) = items
-            .iter()
-            .zip(preds)
-            .filter(|(it, _)| it.tags.contains(t))
-            .unzip();
+        let (i, p): (Vec<&Item>, Vec<&Prediction>) =
+            items.iter().zip(preds).filter(|(it, _)| it.tags.contains(t)).unzip();
         by_tag.insert(t.clone(), metrics(&i, &p));
     }
     let (mut utp, mut ufp, mut ufn) = (0, 0, 0);

@@ -54,9 +54,7 @@ pub fn crossed(hash: u64, profile: Profile) -> u64 {
         Profile::Course => 0x9E37_79B9_7F4A_7C15,
         Profile::Report => 0xC2B2_AE3D_27D4_EB4F,
     };
-    (hash ^ salt)
-        .wrapping_mul(0xFF51_AFD7_ED55_8CCD)
-        .rotate_left(29)
+    (hash ^ salt).wrapping_mul(0xFF51_AFD7_ED55_8CCD).rotate_left(29)
 }
 
 /// Hash of a feature from its name as written in the model file. Token
@@ -93,49 +91,27 @@ pub fn token_features(a: &Analysis, base: usize, sink: &mut impl FeatureSink) {
     for &ti in &a.content {
         let t = &a.tokens[ti as usize];
         let info = a.word(t);
-        sink.word(
-            (base + t.start as usize, base + t.end as usize),
-            info,
-            t.word,
-        );
+        sink.word((base + t.start as usize, base + t.end as usize), info, t.word);
         let end = t.stem_start as usize + info.stem.len();
         if let Some((pt, ps)) = prev {
             let pair = &a.stems[ps as usize..end];
             let h = xxh3_64_with_seed(pair.as_bytes(), seed::BIGRAM);
-            sink.bigram(
-                h,
-                (base + a.tokens[pt].start as usize, base + t.end as usize),
-                pair,
-            );
+            sink.bigram(h, (base + a.tokens[pt].start as usize, base + t.end as usize), pair);
         }
         prev = Some((ti as usize, t.stem_start));
     }
 }
 
 /// The named (presence) features of a text, in a fixed order.
-pub fn named_features(
-    hits: &Hits,
-    lex: &Lexicon,
-    profile: Profile,
-    emit: &mut dyn FnMut(&str, &[(usize, usize)]),
-) {
+pub fn named_features(hits: &Hits, lex: &Lexicon, profile: Profile, emit: &mut dyn FnMut(&str, &[(usize, usize)])) {
     let kind = profile.as_str();
     emit(&format!("k:{kind}"), &[]);
     // Practices: strong first, then weak terms of practices not strongly found.
-    let mut strong: Vec<usize> = hits
-        .practices
-        .iter()
-        .filter(|h| !h.weak)
-        .map(|h| h.practice)
-        .collect();
+    let mut strong: Vec<usize> = hits.practices.iter().filter(|h| !h.weak).map(|h| h.practice).collect();
     strong.sort_unstable();
     strong.dedup();
     let spans_of = |p: usize, weak: bool| -> Vec<(usize, usize)> {
-        hits.practices
-            .iter()
-            .filter(|h| h.practice == p && h.weak == weak)
-            .map(|h| (h.start, h.end))
-            .collect()
+        hits.practices.iter().filter(|h| h.practice == p && h.weak == weak).map(|h| (h.start, h.end)).collect()
     };
     let mut cats = Vec::new();
     let mut stats = Vec::new();
@@ -171,12 +147,8 @@ pub fn named_features(
         emit(&format!("ps:{}", s.as_str()), spans);
         emit(&format!("kps:{kind}:{}", s.as_str()), spans);
     }
-    let mut weak: Vec<usize> = hits
-        .practices
-        .iter()
-        .filter(|h| h.weak && !strong.contains(&h.practice))
-        .map(|h| h.practice)
-        .collect();
+    let mut weak: Vec<usize> =
+        hits.practices.iter().filter(|h| h.weak && !strong.contains(&h.practice)).map(|h| h.practice).collect();
     weak.sort_unstable();
     weak.dedup();
     for &p in &weak {
@@ -199,12 +171,7 @@ pub fn named_features(
     let mut kinds: Vec<(CueKind, Vec<(usize, usize)>)> = Vec::new();
     for &c in &cue_ids {
         let cue = &lex.cues[c];
-        let spans: Vec<(usize, usize)> = hits
-            .cues
-            .iter()
-            .filter(|h| h.cue == c)
-            .map(|h| (h.start, h.end))
-            .collect();
+        let spans: Vec<(usize, usize)> = hits.cues.iter().filter(|h| h.cue == c).map(|h| (h.start, h.end)).collect();
         emit(&format!("q:{}", cue.id), &spans);
         match kinds.iter_mut().find(|k| k.0 == cue.kind) {
             Some(k) => k.1.extend(spans),
@@ -247,13 +214,7 @@ impl Collector {
     /// A collector for a text of this kind; `names` also records feature
     /// names (for the model file).
     pub fn new(profile: Profile, names: bool) -> Self {
-        Collector {
-            profile,
-            tokens: Vec::new(),
-            named: Vec::new(),
-            names: Vec::new(),
-            want_names: names,
-        }
+        Collector { profile, tokens: Vec::new(), named: Vec::new(), names: Vec::new(), want_names: names }
     }
 
     fn token(&mut self, hash: u64, name: impl FnOnce() -> String) {
@@ -261,10 +222,7 @@ impl Collector {
         self.tokens.push((crossed(hash, self.profile), 1.0));
         if self.want_names {
             let n = name();
-            self.names.push((
-                crossed(hash, self.profile),
-                format!("{n}@{}", self.profile.as_str()),
-            ));
+            self.names.push((crossed(hash, self.profile), format!("{n}@{}", self.profile.as_str())));
             self.names.push((hash, n));
         }
     }
@@ -288,11 +246,7 @@ impl Collector {
 impl FeatureSink for Collector {
     fn word(&mut self, _span: (usize, usize), info: &WordInfo, _id: u32) {
         self.token(info.unigram, || format!("u:{}", info.stem));
-        let names = if self.want_names {
-            crate::analysis::word::chargram_names(&info.folded.text)
-        } else {
-            Vec::new()
-        };
+        let names = if self.want_names { crate::analysis::word::chargram_names(&info.folded.text) } else { Vec::new() };
         for (i, &g) in info.chargrams.iter().enumerate() {
             self.token(g, || format!("c:{}", names[i]));
         }

@@ -63,15 +63,9 @@ pub struct RecordError {
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
     #[error("{source_name}: {message}")]
-    Header {
-        source_name: String,
-        message: String,
-    },
+    Header { source_name: String, message: String },
     #[error("{source_name}: {error}")]
-    Io {
-        source_name: String,
-        error: std::io::Error,
-    },
+    Io { source_name: String, error: std::io::Error },
 }
 
 pub type RecordResult = Result<Record, RecordError>;
@@ -97,52 +91,30 @@ pub fn parse_jsonl(line_no: usize, raw: Vec<u8>) -> RecordResult {
     let mut warnings = Vec::new();
     let mut s = decode(raw, &mut warnings);
     strip_bom(&mut s);
-    let err = |id: Option<String>, message: String| RecordError {
-        line: line_no,
-        id,
-        message,
-    };
-    let v: serde_json::Value = serde_json::from_str(s.trim_end_matches(['\r', '\n']))
-        .map_err(|e| err(None, format!("invalid JSON: {e}")))?;
-    let obj = v
-        .as_object()
-        .ok_or_else(|| err(None, "expected a JSON object".into()))?;
+    let err = |id: Option<String>, message: String| RecordError { line: line_no, id, message };
+    let mut v: serde_json::Value =
+        serde_json::from_str(s.trim_end_matches(['\r', '\n'])).map_err(|e| err(None, format!("invalid JSON: {e}")))?;
+    let obj = v.as_object_mut().ok_or_else(|| err(None, "expected a JSON object".into()))?;
     let id = match obj.get("id") {
         None | Some(serde_json::Value::Null) => None,
         Some(serde_json::Value::String(s)) => Some(s.clone()),
         Some(serde_json::Value::Number(n)) => Some(n.to_string()),
         Some(other) => {
-            return Err(err(
-                None,
-                format!(
-                    "field 'id' must be a string or a number, not {}",
-                    kind_of(other)
-                ),
-            ))
+            return Err(err(None, format!("field 'id' must be a string or a number, not {}", kind_of(other))))
         }
     };
-    let text = match obj.get("text") {
-        Some(serde_json::Value::String(t)) => t.clone(),
+    let text = match obj.get_mut("text") {
+        // moved out, not copied: texts can be large
+        Some(serde_json::Value::String(t)) => std::mem::take(t),
         None => return Err(err(id, "missing field 'text'".into())),
-        Some(other) => {
-            return Err(err(
-                id,
-                format!("field 'text' must be a string, not {}", kind_of(other)),
-            ))
-        }
+        Some(other) => return Err(err(id, format!("field 'text' must be a string, not {}", kind_of(other)))),
     };
     let profile = match obj.get("kind") {
         None | Some(serde_json::Value::Null) => None,
-        Some(serde_json::Value::String(k)) => Some(
-            k.parse::<Profile>()
-                .map_err(|m| err(id.clone(), format!("field 'kind': {m}")))?,
-        ),
-        Some(other) => {
-            return Err(err(
-                id,
-                format!("field 'kind' must be a string, not {}", kind_of(other)),
-            ))
+        Some(serde_json::Value::String(k)) => {
+            Some(k.parse::<Profile>().map_err(|m| err(id.clone(), format!("field 'kind': {m}")))?)
         }
+        Some(other) => return Err(err(id, format!("field 'kind' must be a string, not {}", kind_of(other)))),
     };
     Ok(Record {
         line: line_no,
@@ -176,26 +148,14 @@ pub fn records<'r>(
     match format {
         InputFormat::Text => {
             let mut buf = Vec::new();
-            reader
-                .read_to_end(&mut buf)
-                .map_err(|error| InputError::Io {
-                    source_name: name.clone(),
-                    error,
-                })?;
+            reader.read_to_end(&mut buf).map_err(|error| InputError::Io { source_name: name.clone(), error })?;
             let mut warnings = Vec::new();
             if buf.iter().take(8192).filter(|&&b| b == 0).count() > 0 {
                 warnings.push("binary content (NUL bytes) read as text".into());
             }
             let mut text = decode(buf, &mut warnings);
             strip_bom(&mut text);
-            let rec = Record {
-                line: 1,
-                id: name,
-                text,
-                profile: None,
-                warnings,
-                fields: vec![],
-            };
+            let rec = Record { line: 1, id: name, text, profile: None, warnings, fields: vec![] };
             Ok(Box::new(std::iter::once(Ok(rec))))
         }
         InputFormat::Lines | InputFormat::Jsonl => {
@@ -208,11 +168,7 @@ pub fn records<'r>(
                     Ok(_) => {}
                     Err(e) => {
                         line_no += 1;
-                        return Some(Err(RecordError {
-                            line: line_no,
-                            id: None,
-                            message: format!("read error: {e}"),
-                        }));
+                        return Some(Err(RecordError { line: line_no, id: None, message: format!("read error: {e}") }));
                     }
                 }
                 line_no += 1;
@@ -257,21 +213,10 @@ fn csv_records<'r>(
             message: format!("cannot read the CSV header: {e}"),
         })?
         .clone();
-    let header_names: Vec<String> = headers
-        .iter()
-        .map(|h| {
-            String::from_utf8_lossy(h)
-                .trim_start_matches('\u{FEFF}')
-                .trim()
-                .to_string()
-        })
-        .collect();
+    let header_names: Vec<String> =
+        headers.iter().map(|h| String::from_utf8_lossy(h).trim_start_matches('\u{FEFF}').trim().to_string()).collect();
     let find = |col: &str| header_names.iter().position(|h| h == col);
-    let text_cols = if o.text_columns.is_empty() {
-        vec!["text".to_string()]
-    } else {
-        o.text_columns.clone()
-    };
+    let text_cols = if o.text_columns.is_empty() { vec!["text".to_string()] } else { o.text_columns.clone() };
     let mut text_idx = Vec::new();
     for c in &text_cols {
         match find(c) {
@@ -279,10 +224,7 @@ fn csv_records<'r>(
             None => {
                 return Err(InputError::Header {
                     source_name: name,
-                    message: format!(
-                        "no column '{c}' in the CSV header (columns: {})",
-                        header_names.join(", ")
-                    ),
+                    message: format!("no column '{c}' in the CSV header (columns: {})", header_names.join(", ")),
                 })
             }
         }
@@ -292,10 +234,7 @@ fn csv_records<'r>(
             None => Ok(None),
             Some(c) => find(c).map(Some).ok_or_else(|| InputError::Header {
                 source_name: name.clone(),
-                message: format!(
-                    "no {what} column '{c}' in the CSV header (columns: {})",
-                    header_names.join(", ")
-                ),
+                message: format!("no {what} column '{c}' in the CSV header (columns: {})", header_names.join(", ")),
             }),
         }
     };
@@ -312,20 +251,13 @@ fn csv_records<'r>(
         Some(match rec {
             Err(e) => {
                 let line = e.position().map_or(n + 1, |p| p.line() as usize);
-                Err(RecordError {
-                    line,
-                    id: None,
-                    message: format!("invalid CSV record: {e}"),
-                })
+                Err(RecordError { line, id: None, message: format!("invalid CSV record: {e}") })
             }
             Ok(r) => {
                 let line = r.position().map_or(n + 1, |p| p.line() as usize);
                 let mut warnings = Vec::new();
                 let mut get = |i: usize| r.get(i).map(|b| decode(b.to_vec(), &mut warnings));
-                let id = id_idx
-                    .and_then(&mut get)
-                    .filter(|s| !s.is_empty())
-                    .unwrap_or_else(|| format!("record-{n}"));
+                let id = id_idx.and_then(&mut get).filter(|s| !s.is_empty()).unwrap_or_else(|| format!("record-{n}"));
                 let mut text = String::new();
                 let mut fields = Vec::new();
                 for (cname, i) in &text_idx {
@@ -335,30 +267,17 @@ fn csv_records<'r>(
                     }
                     let start = text.len();
                     text.push_str(&v);
-                    fields.push(Field {
-                        name: cname.clone(),
-                        start,
-                        end: text.len(),
-                    });
+                    fields.push(Field { name: cname.clone(), start, end: text.len() });
                 }
                 let kind = kind_idx.and_then(&mut get).filter(|s| !s.trim().is_empty());
                 let profile = match kind.map(|k| k.parse::<Profile>()) {
                     None => Ok(None),
                     Some(Ok(p)) => Ok(Some(p)),
-                    Some(Err(m)) => Err(RecordError {
-                        line,
-                        id: Some(id.clone()),
-                        message: format!("column 'kind': {m}"),
-                    }),
+                    Some(Err(m)) => {
+                        Err(RecordError { line, id: Some(id.clone()), message: format!("column 'kind': {m}") })
+                    }
                 };
-                profile.map(|profile| Record {
-                    line,
-                    id,
-                    text,
-                    profile,
-                    warnings,
-                    fields,
-                })
+                profile.map(|profile| Record { line, id, text, profile, warnings, fields })
             }
         })
     })))
@@ -375,31 +294,23 @@ mod tests {
 
     #[test]
     fn jsonl_bad_lines_become_errors_with_their_line_number() {
-        let rs = read("{\"text\":\"a\"}\nnot json\n{\"id\":3}\n{\"text\":5}\n\n{\"text\":\"b\",\"kind\":\"report\"}\n", InputFormat::Jsonl, &CsvOptions::default());
+        let rs = read(
+            "{\"text\":\"a\"}\nnot json\n{\"id\":3}\n{\"text\":5}\n\n{\"text\":\"b\",\"kind\":\"report\"}\n",
+            InputFormat::Jsonl,
+            &CsvOptions::default(),
+        );
         assert_eq!(rs.len(), 5);
         assert!(rs[0].is_ok());
         assert_eq!(rs[1].as_ref().unwrap_err().line, 2);
-        assert!(rs[2]
-            .as_ref()
-            .unwrap_err()
-            .message
-            .contains("missing field 'text'"));
-        assert!(rs[3]
-            .as_ref()
-            .unwrap_err()
-            .message
-            .contains("must be a string"));
+        assert!(rs[2].as_ref().unwrap_err().message.contains("missing field 'text'"));
+        assert!(rs[3].as_ref().unwrap_err().message.contains("must be a string"));
         assert_eq!(rs[4].as_ref().unwrap().profile, Some(Profile::Report));
         assert_eq!(rs[4].as_ref().unwrap().line, 6);
     }
 
     #[test]
     fn jsonl_byte_order_mark_is_ignored() {
-        let rs = read(
-            "\u{FEFF}{\"text\":\"a\",\"id\":\"x\"}\n",
-            InputFormat::Jsonl,
-            &CsvOptions::default(),
-        );
+        let rs = read("\u{FEFF}{\"text\":\"a\",\"id\":\"x\"}\n", InputFormat::Jsonl, &CsvOptions::default());
         assert_eq!(rs[0].as_ref().unwrap().id, "x");
     }
 
@@ -410,40 +321,25 @@ mod tests {
             id_column: Some("ref".into()),
             kind_column: None,
         };
-        let rs = read(
-            "ref,titre,resume\nA1,\"Reiki\",\"ligne 1\nligne 2\"\nA2,Autre,x\n",
-            InputFormat::Csv,
-            &o,
-        );
+        let rs = read("ref,titre,resume\nA1,\"Reiki\",\"ligne 1\nligne 2\"\nA2,Autre,x\n", InputFormat::Csv, &o);
         let r = rs[0].as_ref().unwrap();
         assert_eq!(r.id, "A1");
         assert_eq!(r.text, "Reiki\n\nligne 1\nligne 2");
-        assert_eq!(
-            r.fields[1],
-            Field {
-                name: "resume".into(),
-                start: 7,
-                end: 22
-            }
-        );
+        assert_eq!(r.fields[1], Field { name: "resume".into(), start: 7, end: 22 });
         assert_eq!(rs[1].as_ref().unwrap().line, 4);
     }
 
     #[test]
     fn csv_missing_text_column_is_an_error_before_any_record() {
         let r: Box<dyn BufRead + Send> = Box::new(std::io::Cursor::new(b"a,b\n1,2\n".to_vec()));
-        let e = records(r, InputFormat::Csv, &CsvOptions::default(), "f.csv")
-            .err()
-            .unwrap();
+        let e = records(r, InputFormat::Csv, &CsvOptions::default(), "f.csv").err().unwrap();
         assert!(e.to_string().contains("no column 'text'"), "{e}");
     }
 
     #[test]
     fn invalid_utf8_is_decoded_with_a_warning() {
         let r: Box<dyn BufRead + Send> = Box::new(std::io::Cursor::new(b"caf\xe9\n".to_vec()));
-        let rs: Vec<_> = records(r, InputFormat::Lines, &CsvOptions::default(), "in")
-            .unwrap()
-            .collect();
+        let rs: Vec<_> = records(r, InputFormat::Lines, &CsvOptions::default(), "in").unwrap().collect();
         let rec = rs[0].as_ref().unwrap();
         assert_eq!(rec.text, "caf\u{FFFD}");
         assert_eq!(rec.warnings.len(), 1);

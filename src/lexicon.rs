@@ -227,23 +227,11 @@ pub struct Lexicon {
 #[derive(Debug, thiserror::Error)]
 pub enum LexiconError {
     #[error("{path}: cannot read the vocabulary file: {source}")]
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
+    Io { path: String, source: std::io::Error },
     #[error("{path}:{line}: {message}")]
-    Syntax {
-        path: String,
-        line: usize,
-        message: String,
-    },
+    Syntax { path: String, line: usize, message: String },
     #[error("{path}:{line}: entry '{entry}': {message}")]
-    Invalid {
-        path: String,
-        line: usize,
-        entry: String,
-        message: String,
-    },
+    Invalid { path: String, line: usize, entry: String, message: String },
 }
 
 #[derive(Deserialize)]
@@ -317,11 +305,7 @@ struct LineIndex(Vec<usize>);
 
 impl LineIndex {
     fn new(src: &str) -> Self {
-        LineIndex(
-            std::iter::once(0)
-                .chain(src.match_indices('\n').map(|(i, _)| i + 1))
-                .collect(),
-        )
+        LineIndex(std::iter::once(0).chain(src.match_indices('\n').map(|(i, _)| i + 1)).collect())
     }
     fn line(&self, byte: usize) -> usize {
         self.0.partition_point(|&s| s <= byte)
@@ -339,10 +323,7 @@ impl Lexicon {
     pub fn from_path(path: impl AsRef<Path>) -> Result<Lexicon, LexiconError> {
         let path = path.as_ref();
         let shown = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|source| LexiconError::Io {
-            path: shown.clone(),
-            source,
-        })?;
+        let bytes = std::fs::read(path).map_err(|source| LexiconError::Io { path: shown.clone(), source })?;
         let text = String::from_utf8(bytes).map_err(|e| LexiconError::Syntax {
             path: shown.clone(),
             line: 1,
@@ -370,11 +351,7 @@ impl Lexicon {
         let mut source_idx = HashMap::new();
         for (i, s) in raw.source.iter().enumerate() {
             if s.key.trim().is_empty() || s.issuer.trim().is_empty() || s.title.trim().is_empty() {
-                return Err(invalid(
-                    1,
-                    &s.key,
-                    "a source needs a key, an issuer and a title".into(),
-                ));
+                return Err(invalid(1, &s.key, "a source needs a key, an issuer and a title".into()));
             }
             if source_idx.insert(s.key.clone(), i).is_some() {
                 return Err(invalid(1, &s.key, "source key defined twice".into()));
@@ -393,8 +370,7 @@ impl Lexicon {
             if key.is_empty() {
                 return Err(invalid(line, term, "look-alike term has no letters".into()));
             }
-            seen.entry(key)
-                .or_insert((format!("look-alike '{term}'"), line_of(&l.term.span())));
+            seen.entry(key).or_insert((format!("look-alike '{term}'"), line_of(&l.term.span())));
             lookalikes.push(Lookalike {
                 term: term.clone(),
                 sense: l.sense.clone(),
@@ -411,16 +387,8 @@ impl Lexicon {
             let p = p.get_ref();
             let id = p.id.get_ref().trim().to_string();
             let name = p.name.get_ref().trim().to_string();
-            if id.is_empty()
-                || !id
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-            {
-                return Err(invalid(
-                    line,
-                    &id,
-                    "id must be a non-empty slug of [a-z0-9-]".into(),
-                ));
+            if id.is_empty() || !id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+                return Err(invalid(line, &id, "id must be a non-empty slug of [a-z0-9-]".into()));
             }
             if name.is_empty() {
                 return Err(invalid(line, &id, "empty name".into()));
@@ -429,11 +397,7 @@ impl Lexicon {
                 return Err(invalid(line, &id, "empty note".into()));
             }
             if let Some(prev) = ids.insert(id.clone(), line) {
-                return Err(invalid(
-                    line,
-                    &id,
-                    format!("id already used by the entry at line {prev}"),
-                ));
+                return Err(invalid(line, &id, format!("id already used by the entry at line {prev}")));
             }
             let mut sources = Vec::new();
             if p.sources.is_empty() {
@@ -446,18 +410,12 @@ impl Lexicon {
                         return Err(invalid(
                             line_of(&s.span()),
                             &id,
-                            format!(
-                                "unknown source '{}' (not defined in a [[source]] table)",
-                                s.get_ref()
-                            ),
+                            format!("unknown source '{}' (not defined in a [[source]] table)", s.get_ref()),
                         ))
                     }
                 }
             }
-            let all_terms = std::iter::once(&p.name)
-                .chain(&p.aliases)
-                .chain(&p.practitioners)
-                .chain(&p.weak);
+            let all_terms = std::iter::once(&p.name).chain(&p.aliases).chain(&p.practitioners).chain(&p.weak);
             for t in all_terms {
                 let tline = line_of(&t.span());
                 let term = t.get_ref();
@@ -485,11 +443,8 @@ impl Lexicon {
                 }
                 seen.insert(key, (id.clone(), tline));
             }
-            let strings = |v: &Vec<Spanned<String>>| {
-                v.iter()
-                    .map(|s| s.get_ref().trim().to_string())
-                    .collect::<Vec<_>>()
-            };
+            let strings =
+                |v: &Vec<Spanned<String>>| v.iter().map(|s| s.get_ref().trim().to_string()).collect::<Vec<_>>();
             practices.push(Practice {
                 id,
                 name,
@@ -515,11 +470,7 @@ impl Lexicon {
                 return Err(invalid(line, "", "cue with an empty id".into()));
             }
             if let Some(prev) = cue_ids.insert(id.clone(), line) {
-                return Err(invalid(
-                    line,
-                    &id,
-                    format!("cue id already used at line {prev}"),
-                ));
+                return Err(invalid(line, &id, format!("cue id already used at line {prev}")));
             }
             if c.terms.is_empty() {
                 return Err(invalid(line, &id, "a cue needs at least one term".into()));
@@ -528,21 +479,13 @@ impl Lexicon {
                 let tline = line_of(&t.span());
                 let a = analyze(t.get_ref(), &mut cache);
                 if a.stems.is_empty() {
-                    return Err(invalid(
-                        tline,
-                        &id,
-                        format!("cue term '{}' has no content word", t.get_ref()),
-                    ));
+                    return Err(invalid(tline, &id, format!("cue term '{}' has no content word", t.get_ref())));
                 }
-                if let Some((other, oline)) = cue_terms.insert(a.stems.clone(), (id.clone(), tline))
-                {
+                if let Some((other, oline)) = cue_terms.insert(a.stems.clone(), (id.clone(), tline)) {
                     return Err(invalid(
                         tline,
                         &id,
-                        format!(
-                            "cue term '{}' is already a term of cue '{other}' at line {oline}",
-                            t.get_ref()
-                        ),
+                        format!("cue term '{}' is already a term of cue '{other}' at line {oline}", t.get_ref()),
                     ));
                 }
             }
@@ -551,24 +494,13 @@ impl Lexicon {
                 kind: c.kind,
                 strength: c.strength,
                 label: c.label.clone(),
-                terms: c
-                    .terms
-                    .iter()
-                    .map(|t| t.get_ref().trim().to_string())
-                    .collect(),
+                terms: c.terms.iter().map(|t| t.get_ref().trim().to_string()).collect(),
                 line,
             });
         }
 
         let fingerprint = hex(&Sha256::digest(src.as_bytes()));
-        Ok(Lexicon {
-            version: raw.lexicon.version,
-            fingerprint,
-            sources: raw.source,
-            practices,
-            cues,
-            lookalikes,
-        })
+        Ok(Lexicon { version: raw.lexicon.version, fingerprint, sources: raw.source, practices, cues, lookalikes })
     }
 
     /// The practice with this id.

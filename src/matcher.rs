@@ -104,14 +104,12 @@ fn build(patterns: &[String], kind: MatchKind) -> AhoCorasick {
 }
 
 fn deletions(s: &str) -> impl Iterator<Item = String> + '_ {
-    (0..s.len())
-        .filter(move |&i| s.is_char_boundary(i) && s.is_char_boundary(i + 1))
-        .map(move |i| {
-            let mut v = String::with_capacity(s.len());
-            v.push_str(&s[..i]);
-            v.push_str(&s[i + 1..]);
-            v
-        })
+    (0..s.len()).filter(move |&i| s.is_char_boundary(i) && s.is_char_boundary(i + 1)).map(move |i| {
+        let mut v = String::with_capacity(s.len());
+        v.push_str(&s[..i]);
+        v.push_str(&s[i + 1..]);
+        v
+    })
 }
 
 /// Optimal string alignment distance, bounded: returns true when `a` and `b`
@@ -129,8 +127,7 @@ pub fn within_one_edit(a: &str, b: &str) -> bool {
     let p = a.iter().zip(b).take_while(|(x, y)| x == y).count();
     if la == lb {
         // substitution or transposition
-        (a[p + 1..] == b[p + 1..])
-            || (p + 1 < la && a[p] == b[p + 1] && a[p + 1] == b[p] && a[p + 2..] == b[p + 2..])
+        (a[p + 1..] == b[p + 1..]) || (p + 1 < la && a[p] == b[p + 1] && a[p + 1] == b[p] && a[p + 2..] == b[p + 2..])
     } else if la > lb {
         a[p + 1..] == b[p..]
     } else {
@@ -159,20 +156,11 @@ impl Matcher {
                 // Typos are looked up on the folded form, before doubled
                 // letters collapse: "haptoomie" is one edit from
                 // "haptonomie", not two.
-                let folded = a
-                    .tokens
-                    .first()
-                    .map(|t| a.word(t).folded.text.clone())
-                    .unwrap_or_default();
+                let folded = a.tokens.first().map(|t| a.word(t).folded.text.clone()).unwrap_or_default();
                 if !weak && !multiword && folded.len() >= TYPO_MIN_LEN {
                     typo_terms.push((folded, term_pats.len() as u32));
                 }
-                term_pats.push(TermPat {
-                    practice: pi as u32,
-                    weak,
-                    multiword,
-                    len: key.len() as u32,
-                });
+                term_pats.push(TermPat { practice: pi as u32, weak, multiword, len: key.len() as u32 });
                 patterns.push(key);
             }
         }
@@ -182,16 +170,9 @@ impl Matcher {
                 typo_index.entry(v).or_default().push(ti as u32);
             }
         }
-        let lookalike_patterns: Vec<String> = lex
-            .lookalikes
-            .iter()
-            .map(|l| analyze(&l.term, &mut cache).keys.clone())
-            .collect();
-        let lookalike_keys = lex
-            .lookalikes
-            .iter()
-            .map(|l| term_key(&mut cache, &l.term))
-            .collect();
+        let lookalike_patterns: Vec<String> =
+            lex.lookalikes.iter().map(|l| analyze(&l.term, &mut cache).keys.clone()).collect();
+        let lookalike_keys = lex.lookalikes.iter().map(|l| term_key(&mut cache, &l.term)).collect();
         let mut cue_patterns = Vec::new();
         let mut cue_pats = Vec::new();
         for (ci, c) in lex.cues.iter().enumerate() {
@@ -214,6 +195,19 @@ impl Matcher {
             typo_terms,
             id: NEXT_MATCHER_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         }
+    }
+
+    /// The automata in use, for diagnostics: kind and pattern count of each.
+    pub fn describe(&self) -> String {
+        format!(
+            "terms: {:?} ({} patterns), look-alikes: {:?} ({}), cues: {:?} ({})",
+            self.terms.kind(),
+            self.terms.patterns_len(),
+            self.lookalike_ac.kind(),
+            self.lookalike_ac.patterns_len(),
+            self.cues.kind(),
+            self.cues.patterns_len()
+        )
     }
 
     /// Where a key-stream match may end: at the end of a word, or before a
@@ -257,10 +251,7 @@ impl Matcher {
             }
             // A look-alike covering the match vetoes it (e.g. "jeûne
             // préopératoire" over "jeûne").
-            if looks
-                .iter()
-                .any(|&(_, ls, le, lwe)| ls <= s && lwe.max(le) >= we && (le - ls) >= (e - s))
-            {
+            if looks.iter().any(|&(_, ls, le, lwe)| ls <= s && lwe.max(le) >= we && (le - ls) >= (e - s)) {
                 continue;
             }
             cands.push((s, we, pat, MatchHow::Exact));
@@ -270,16 +261,12 @@ impl Matcher {
             for t in &a.tokens {
                 let w = a.word(t);
                 let key = &w.key.text;
-                if w.folded.text.len() < TYPO_MIN_LEN - 1
-                    || self.lookalike_keys.contains(key.as_str())
-                {
+                if w.folded.text.len() < TYPO_MIN_LEN - 1 || self.lookalike_keys.contains(key.as_str()) {
                     continue;
                 }
                 let s = t.key_start;
                 let e = s + key.len() as u32;
-                if cands.iter().any(|c| c.0 < e && c.1 > s)
-                    || looks.iter().any(|l| l.1 < e && l.3 > s)
-                {
+                if cands.iter().any(|c| c.0 < e && c.1 > s) || looks.iter().any(|l| l.1 < e && l.3 > s) {
                     continue;
                 }
                 // The lookup depends on the word alone: remember it per word.
@@ -305,13 +292,7 @@ impl Matcher {
             }
             taken.push((s, e));
             let (start, end) = a.key_span(s, e);
-            hits.practices.push(PracticeHit {
-                practice: pat.practice as usize,
-                weak: pat.weak,
-                how,
-                start,
-                end,
-            });
+            hits.practices.push(PracticeHit { practice: pat.practice as usize, weak: pat.weak, how, start, end });
         }
         hits.practices.sort_by_key(|h| (h.start, h.end));
         for (li, s, _e, we) in looks {
@@ -338,11 +319,7 @@ impl Matcher {
         kept.sort_by_key(|&(s, e, c)| (s, e, c));
         for (s, e, c) in kept {
             let (start, end) = a.stem_span(s, e);
-            hits.cues.push(CueHit {
-                cue: c as usize,
-                start,
-                end,
-            });
+            hits.cues.push(CueHit { cue: c as usize, start, end });
         }
         hits
     }
@@ -359,8 +336,7 @@ impl Matcher {
                         match found {
                             None => found = Some(*pat),
                             Some(f)
-                                if self.term_pats[f as usize].practice
-                                    != self.term_pats[*pat as usize].practice =>
+                                if self.term_pats[f as usize].practice != self.term_pats[*pat as usize].practice =>
                             {
                                 found = Some(u32::MAX); // ambiguous: two practices
                             }
@@ -405,9 +381,7 @@ mod vocabulary_tests {
     use crate::lexicon::Lexicon;
 
     fn setup() -> (Lexicon, Matcher) {
-        let lex =
-            Lexicon::from_toml_str(include_str!("../tests/fixtures/lexicon-mini.toml"), "mini")
-                .unwrap();
+        let lex = Lexicon::from_toml_str(include_str!("../tests/fixtures/lexicon-mini.toml"), "mini").unwrap();
         let m = Matcher::new(&lex);
         (lex, m)
     }
@@ -419,13 +393,7 @@ mod vocabulary_tests {
         m.find(&a)
             .practices
             .iter()
-            .map(|h| {
-                (
-                    lex.practices[h.practice].id.clone(),
-                    text[h.start..h.end].to_string(),
-                    h.weak,
-                )
-            })
+            .map(|h| (lex.practices[h.practice].id.clone(), text[h.start..h.end].to_string(), h.weak))
             .collect()
     }
 
@@ -441,11 +409,7 @@ mod vocabulary_tests {
         ] {
             let text = format!("Séance de {t} ce soir");
             let p = practices(&text);
-            assert_eq!(
-                p,
-                vec![("kinesiologie".to_string(), t.to_string(), false)],
-                "{t}"
-            );
+            assert_eq!(p, vec![("kinesiologie".to_string(), t.to_string(), false)], "{t}");
         }
     }
 
@@ -456,9 +420,7 @@ mod vocabulary_tests {
 
     #[test]
     fn kinesitherapie_is_not_a_practice() {
-        assert!(
-            practices("Cours de kinésithérapie respiratoire pour kinésithérapeutes").is_empty()
-        );
+        assert!(practices("Cours de kinésithérapie respiratoire pour kinésithérapeutes").is_empty());
     }
 
     #[test]
@@ -493,9 +455,6 @@ mod vocabulary_tests {
         let h = m.find(&a);
         assert_eq!(h.cues.len(), 1);
         assert_eq!(lex.cues[h.cues[0].cue].id, "treatment-stopped");
-        assert_eq!(
-            &text[h.cues[0].start..h.cues[0].end],
-            "arrêté sa chimiothérapie"
-        );
+        assert_eq!(&text[h.cues[0].start..h.cues[0].end], "arrêté sa chimiothérapie");
     }
 }

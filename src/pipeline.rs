@@ -8,9 +8,7 @@
 //! text.
 
 use crate::analysis::{analyze, word::WordCache};
-use crate::features::{
-    hash_name, named_features, token_features, token_scale, Collector, FeatureSink, SparseVec,
-};
+use crate::features::{hash_name, named_features, token_features, token_scale, Collector, FeatureSink, SparseVec};
 use crate::lexicon::Lexicon;
 use crate::matcher::{Hits, Matcher};
 use crate::profile::Profile;
@@ -68,13 +66,7 @@ impl Pipeline {
 
     /// Walks all features of `text` into `sink` and returns the vocabulary
     /// hits, with byte offsets into `text`.
-    pub fn walk(
-        &self,
-        text: &str,
-        profile: Profile,
-        ws: &mut Workspace,
-        sink: &mut impl FeatureSink,
-    ) -> Hits {
+    pub fn walk(&self, text: &str, profile: Profile, ws: &mut Workspace, sink: &mut impl FeatureSink) -> Hits {
         let mut all = Hits::default();
         let mut n = 0usize;
         for (base, window) in windows(text, WINDOW) {
@@ -104,9 +96,7 @@ impl Pipeline {
             all.lookalikes.extend(hits.lookalikes);
         }
         sink.scale_tokens(token_scale(n));
-        named_features(&all, &self.lexicon, profile, &mut |name, spans| {
-            sink.named(name, hash_name(name), spans)
-        });
+        named_features(&all, &self.lexicon, profile, &mut |name, spans| sink.named(name, hash_name(name), spans));
         all
     }
 

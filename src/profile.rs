@@ -37,9 +37,7 @@ impl FromStr for Profile {
         match s.trim().to_ascii_lowercase().as_str() {
             "course" | "formation" => Ok(Profile::Course),
             "report" | "signalement" | "saisine" => Ok(Profile::Report),
-            other => Err(format!(
-                "unknown profile '{other}' (expected course or report)"
-            )),
+            other => Err(format!("unknown profile '{other}' (expected course or report)")),
         }
     }
 }
@@ -77,9 +75,7 @@ impl FromStr for Decision {
             "flag" => Ok(Decision::Flag),
             "review" => Ok(Decision::Review),
             "clear" => Ok(Decision::Clear),
-            other => Err(format!(
-                "unknown decision '{other}' (expected flag, review or clear)"
-            )),
+            other => Err(format!("unknown decision '{other}' (expected flag, review or clear)")),
         }
     }
 }
@@ -127,14 +123,10 @@ impl Bands {
     /// Checks `0 ≤ review_at ≤ flag_at ≤ 1`.
     pub fn new(flag_at: f32, review_at: f32) -> Result<Bands, String> {
         if !(0.0..=1.0).contains(&flag_at) || !(0.0..=1.0).contains(&review_at) {
-            return Err(format!(
-                "thresholds must lie in [0, 1] (flag_at {flag_at}, review_at {review_at})"
-            ));
+            return Err(format!("thresholds must lie in [0, 1] (flag_at {flag_at}, review_at {review_at})"));
         }
         if review_at > flag_at {
-            return Err(format!(
-                "review_at ({review_at}) must not exceed flag_at ({flag_at})"
-            ));
+            return Err(format!("review_at ({review_at}) must not exceed flag_at ({flag_at})"));
         }
         Ok(Bands { flag_at, review_at })
     }

@@ -98,13 +98,7 @@ struct Columns {
 /// Keeps the features most associated with the label on the training rows:
 /// those present in at least `min_df` rows, ranked by the χ² statistic of
 /// presence against the label (ties by hash, so selection is deterministic).
-fn select_columns(
-    x: &[SparseVec],
-    rows: &[usize],
-    y: &[bool],
-    min_df: usize,
-    max: usize,
-) -> Columns {
+fn select_columns(x: &[SparseVec], rows: &[usize], y: &[bool], min_df: usize, max: usize) -> Columns {
     let mut df: FxHashMap<u64, (u32, u32)> = FxHashMap::default();
     for &r in rows {
         for &(h, _) in &x[r] {
@@ -127,19 +121,11 @@ fn select_columns(
             let (a, b) = (a as f64, b as f64);
             let (c, d) = (pos - a, neg - b);
             let den = (a + b) * (c + d) * (a + c) * (b + d);
-            let chi2 = if den > 0.0 {
-                n * (a * d - b * c).powi(2) / den
-            } else {
-                0.0
-            };
+            let chi2 = if den > 0.0 { n * (a * d - b * c).powi(2) / den } else { 0.0 };
             (h, chi2)
         })
         .collect();
-    kept.sort_unstable_by(|a, b| {
-        b.1.partial_cmp(&a.1)
-            .unwrap_or(std::cmp::Ordering::Equal)
-            .then(a.0.cmp(&b.0))
-    });
+    kept.sort_unstable_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal).then(a.0.cmp(&b.0)));
     kept.truncate(max);
     let mut hashes: Vec<u64> = kept.into_iter().map(|k| k.0).collect();
     hashes.sort_unstable();
@@ -167,10 +153,7 @@ struct LinearFit {
 
 impl LinearFit {
     fn score(&self, v: &SparseVec, cols: &Columns) -> f32 {
-        self.bias
-            + v.iter()
-                .filter_map(|(h, x)| cols.index.get(h).map(|&j| self.weights[j] * x))
-                .sum::<f32>()
+        self.bias + v.iter().filter_map(|(h, x)| cols.index.get(h).map(|&j| self.weights[j] * x)).sum::<f32>()
     }
 }
 
@@ -219,10 +202,7 @@ impl Learner {
                     .tolerance(1e-3)
                     .fit(&ds)
                     .map_err(|e| format!("elastic net: {e}"))?;
-                Ok(LinearFit {
-                    bias: fitted.intercept(),
-                    weights: fitted.hyperplane().to_vec(),
-                })
+                Ok(LinearFit { bias: fitted.intercept(), weights: fitted.hyperplane().to_vec() })
             }
         }
     }
@@ -253,16 +233,9 @@ fn out_of_fold(
             let t1 = t.elapsed();
             let fit = learner.fit(m, &ty, o.alpha)?;
             if std::env::var_os("VIGIE_TRACE").is_some() {
-                eprintln!(
-                    "fold {fold} {learner:?}: select+dense {:?}, fit {:?}",
-                    t1,
-                    t.elapsed() - t1
-                );
+                eprintln!("fold {fold} {learner:?}: select+dense {:?}, fit {:?}", t1, t.elapsed() - t1);
             }
-            Ok(test
-                .iter()
-                .map(|&r| (r, fit.score(&f.x[r], &cols)))
-                .collect())
+            Ok(test.iter().map(|&r| (r, fit.score(&f.x[r], &cols))).collect())
         })
         .collect();
     let mut scores = vec![f32::NAN; y.len()];
@@ -280,8 +253,7 @@ pub fn platt(scores: &[f32], y: &[bool]) -> Result<Platt, String> {
     if !y.iter().any(|&b| b) || y.iter().all(|&b| b) {
         return Ok(Platt { a: 1.0, b: 0.0 });
     }
-    let x =
-        Array2::from_shape_vec((scores.len(), 1), scores.to_vec()).map_err(|e| e.to_string())?;
+    let x = Array2::from_shape_vec((scores.len(), 1), scores.to_vec()).map_err(|e| e.to_string())?;
     let ds = Dataset::new(x, Array1::from_iter(y.iter().copied()));
     let fitted = LogisticRegression::default()
         .alpha(1e-3)
@@ -289,10 +261,7 @@ pub fn platt(scores: &[f32], y: &[bool]) -> Result<Platt, String> {
         .fit(&ds)
         .map_err(|e| format!("calibration: {e}"))?;
     let sign = if fitted.labels().pos.class { 1.0 } else { -1.0 };
-    Ok(Platt {
-        a: sign * fitted.params()[0],
-        b: sign * fitted.intercept(),
-    })
+    Ok(Platt { a: sign * fitted.params()[0], b: sign * fitted.intercept() })
 }
 
 /// Highest-recall threshold whose precision is at least `target`.
@@ -323,12 +292,7 @@ pub fn threshold_for_precision(p: &[f32], y: &[bool], target: f64) -> f32 {
 
 /// Highest threshold whose recall is at least `target`.
 pub fn threshold_for_recall(p: &[f32], y: &[bool], target: f64) -> f32 {
-    let mut pos: Vec<f32> = p
-        .iter()
-        .zip(y)
-        .filter(|(_, &b)| b)
-        .map(|(&s, _)| s)
-        .collect();
+    let mut pos: Vec<f32> = p.iter().zip(y).filter(|(_, &b)| b).map(|(&s, _)| s).collect();
     if pos.is_empty() {
         return 0.5;
     }
@@ -396,9 +360,7 @@ pub fn train(
     // 2. thresholds per profile.
     let mut bands = BTreeMap::new();
     for prof in Profile::ALL {
-        let idx: Vec<usize> = (0..items.len())
-            .filter(|&i| items[i].kind == prof)
-            .collect();
+        let idx: Vec<usize> = (0..items.len()).filter(|&i| items[i].kind == prof).collect();
         let p: Vec<f32> = idx.iter().map(|&i| oof[i]).collect();
         let yy: Vec<bool> = idx.iter().map(|&i| y[i]).collect();
         let flag_at = threshold_for_precision(&p, &yy, o.flag_precision);
@@ -407,9 +369,8 @@ pub fn train(
     }
 
     // 3. urgency among flagged reports.
-    let urgent_rows: Vec<usize> = (0..items.len())
-        .filter(|&i| items[i].kind == Profile::Report && items[i].is_flag())
-        .collect();
+    let urgent_rows: Vec<usize> =
+        (0..items.len()).filter(|&i| items[i].kind == Profile::Report && items[i].is_flag()).collect();
     let yu: Vec<bool> = items.iter().map(Item::is_urgent).collect();
     let (urgent_cal, urgent_at, urgent_oof) =
         if urgent_rows.iter().any(|&r| yu[r]) && urgent_rows.iter().any(|&r| !yu[r]) {
@@ -442,11 +403,7 @@ pub fn train(
                     Priority::Normal
                 }
             });
-            Prediction {
-                score: oof[i],
-                decision,
-                priority,
-            }
+            Prediction { score: oof[i], decision, priority }
         })
         .collect();
     let cross_validation = eval::report(items, &preds);
@@ -461,12 +418,7 @@ pub fn train(
         let ufit = Learner::Logistic.fit(dense(&f.x, &urgent_rows, &ucols), &uy, o.alpha)?;
         export(Learner::Logistic, &ufit, &ucols, &f, urgent_cal)
     } else {
-        LinearData {
-            algorithm: "none (no urgent items)".into(),
-            bias: -10.0,
-            calibration: urgent_cal,
-            weights: vec![],
-        }
+        LinearData { algorithm: "none (no urgent items)".into(), bias: -10.0, calibration: urgent_cal, weights: vec![] }
     };
 
     let report = TrainReport {
@@ -476,18 +428,11 @@ pub fn train(
         folds: k,
         learners,
         chosen: learner.name().to_string(),
-        bands: bands
-            .iter()
-            .map(|(p, b)| (p.as_str().to_string(), (b.flag_at(), b.review_at())))
-            .collect(),
+        bands: bands.iter().map(|(p, b)| (p.as_str().to_string(), (b.flag_at(), b.review_at()))).collect(),
         urgent_at,
         cross_validation,
         seconds: t0.elapsed().as_secs_f64(),
-        out_of_fold: items
-            .iter()
-            .zip(&oof)
-            .map(|(i, &p)| (i.id.clone(), p))
-            .collect(),
+        out_of_fold: items.iter().zip(&oof).map(|(i, &p)| (i.id.clone(), p)).collect(),
     };
     let mut metrics = serde_json::to_value(&report).map_err(|e| e.to_string())?;
     // Time varies between runs; the model file must not.
@@ -513,33 +458,14 @@ pub fn train(
     Ok((data, report))
 }
 
-fn export(
-    learner: Learner,
-    fit: &LinearFit,
-    cols: &Columns,
-    f: &Featurized,
-    calibration: Platt,
-) -> LinearData {
+fn export(learner: Learner, fit: &LinearFit, cols: &Columns, f: &Featurized, calibration: Platt) -> LinearData {
     let mut weights: Vec<(String, f32)> = cols
         .hashes
         .iter()
         .zip(&fit.weights)
         .filter(|(_, w)| w.abs() > 1e-6)
-        .map(|(h, &w)| {
-            (
-                f.names
-                    .get(h)
-                    .cloned()
-                    .unwrap_or_else(|| format!("?{h:016x}")),
-                w,
-            )
-        })
+        .map(|(h, &w)| (f.names.get(h).cloned().unwrap_or_else(|| format!("?{h:016x}")), w))
         .collect();
     weights.sort_by(|a, b| a.0.cmp(&b.0));
-    LinearData {
-        algorithm: learner.name().to_string(),
-        bias: fit.bias,
-        calibration,
-        weights,
-    }
+    LinearData { algorithm: learner.name().to_string(), bias: fit.bias, calibration, weights }
 }

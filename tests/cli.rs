@@ -9,10 +9,7 @@ fn vigie() -> Command {
 }
 
 fn jsonl(out: &[u8]) -> Vec<Value> {
-    String::from_utf8_lossy(out)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    String::from_utf8_lossy(out).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
 }
 
 #[test]
@@ -26,28 +23,9 @@ fn score_writes_one_record_per_input_record_in_order() {
         .clone();
     let recs = jsonl(&out);
     let ids: Vec<&str> = recs.iter().map(|r| r["id"].as_str().unwrap()).collect();
-    assert_eq!(
-        ids,
-        [
-            "ODPC-2291-01",
-            "ODPC-2291-02",
-            "ODPC-3104-07",
-            "ODPC-3311-02",
-            "ODPC-4020-11",
-            "ODPC-4020-12"
-        ]
-    );
+    assert_eq!(ids, ["ODPC-2291-01", "ODPC-2291-02", "ODPC-3104-07", "ODPC-3311-02", "ODPC-4020-11", "ODPC-4020-12"]);
     for r in &recs {
-        for key in [
-            "profile",
-            "score",
-            "decision",
-            "priority",
-            "practices",
-            "cues",
-            "model",
-            "lexicon",
-        ] {
+        for key in ["profile", "score", "decision", "priority", "practices", "cues", "model", "lexicon"] {
             assert!(r.get(key).is_some(), "missing {key} in {r}");
         }
     }
@@ -59,21 +37,14 @@ fn score_writes_one_record_per_input_record_in_order() {
 #[test]
 fn broken_jsonl_lines_become_error_records_and_exit_2() {
     let input = "{\"id\":\"a\",\"text\":\"Stage de reiki\"}\nnot json\n{\"id\":\"c\"}\n{\"id\":\"d\",\"text\":\"Cours de pharmacologie\",\"kind\":\"course\"}\n";
-    let assert = vigie()
-        .args(["score", "--input", "jsonl", "-"])
-        .write_stdin(input)
-        .assert()
-        .code(2);
+    let assert = vigie().args(["score", "--input", "jsonl", "-"]).write_stdin(input).assert().code(2);
     let out = assert.get_output();
     let recs = jsonl(&out.stdout);
     assert_eq!(recs.len(), 4, "output records = input records");
     assert_eq!(recs[1]["line"], 2);
     assert!(recs[1]["error"].as_str().unwrap().contains("invalid JSON"));
     assert_eq!(recs[2]["id"], "c");
-    assert!(recs[2]["error"]
-        .as_str()
-        .unwrap()
-        .contains("missing field 'text'"));
+    assert!(recs[2]["error"].as_str().unwrap().contains("missing field 'text'"));
     assert_eq!(recs[3]["id"], "d");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("2 of 4 records failed"), "{err}");
@@ -83,19 +54,8 @@ fn broken_jsonl_lines_become_error_records_and_exit_2() {
 fn text_input_scores_each_file_as_one_document() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("cours.txt");
-    std::fs::write(
-        &p,
-        "Initiation à la biokinergie, niveau 1.\nDeuxième ligne.",
-    )
-    .unwrap();
-    let out = vigie()
-        .args(["score", "--format", "jsonl"])
-        .arg(&p)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    std::fs::write(&p, "Initiation à la biokinergie, niveau 1.\nDeuxième ligne.").unwrap();
+    let out = vigie().args(["score", "--format", "jsonl"]).arg(&p).assert().success().get_output().stdout.clone();
     let recs = jsonl(&out);
     assert_eq!(recs.len(), 1);
     let span = &recs[0]["practices"][0]["spans"][0];
@@ -106,13 +66,7 @@ fn text_input_scores_each_file_as_one_document() {
 #[test]
 fn unreadable_path_is_an_error_record_and_the_others_are_processed() {
     let out = vigie()
-        .args([
-            "score",
-            "--input",
-            "jsonl",
-            "no/such/file.jsonl",
-            "data/samples/reports.jsonl",
-        ])
+        .args(["score", "--input", "jsonl", "no/such/file.jsonl", "data/samples/reports.jsonl"])
         .assert()
         .code(2)
         .get_output()
@@ -126,15 +80,7 @@ fn unreadable_path_is_an_error_record_and_the_others_are_processed() {
 #[test]
 fn csv_columns_are_joined_and_spans_name_their_column() {
     let out = vigie()
-        .args([
-            "score",
-            "--input",
-            "csv",
-            "--id-column",
-            "reference",
-            "--format",
-            "jsonl",
-        ])
+        .args(["score", "--input", "csv", "--id-column", "reference", "--format", "jsonl"])
         .args([
             "--text-column",
             "titre",
@@ -164,14 +110,7 @@ fn csv_columns_are_joined_and_spans_name_their_column() {
 #[test]
 fn missing_csv_text_column_is_a_clear_fatal_error() {
     vigie()
-        .args([
-            "score",
-            "--input",
-            "csv",
-            "--text-column",
-            "summary",
-            "data/samples/courses.csv",
-        ])
+        .args(["score", "--input", "csv", "--text-column", "summary", "data/samples/courses.csv"])
         .assert()
         .code(1)
         .stderr(predicate::str::contains("no column 'summary'"))
@@ -182,34 +121,20 @@ fn missing_csv_text_column_is_a_clear_fatal_error() {
 fn corrupt_model_is_a_fatal_error_naming_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("bad.vigie");
-    std::fs::write(
-        &p,
-        "{\"format\":\"vigie-model\",\"version\":1,\"sha256\":\"00\"}\n{}",
-    )
-    .unwrap();
+    std::fs::write(&p, "{\"format\":\"vigie-model\",\"version\":1,\"xxh3\":\"00\"}\n{}").unwrap();
     vigie()
         .args(["score", "--model"])
         .arg(&p)
         .arg("data/samples/courses.jsonl")
         .assert()
         .code(1)
-        .stderr(
-            predicate::str::contains("bad.vigie")
-                .and(predicate::str::contains("truncated or corrupt")),
-        );
+        .stderr(predicate::str::contains("bad.vigie").and(predicate::str::contains("truncated or corrupt")));
 }
 
 #[test]
 fn review_threshold_above_flag_threshold_is_refused() {
     vigie()
-        .args([
-            "score",
-            "--flag-at",
-            "0.2",
-            "--review-at",
-            "0.5",
-            "data/samples/courses.jsonl",
-        ])
+        .args(["score", "--flag-at", "0.2", "--review-at", "0.5", "data/samples/courses.jsonl"])
         .assert()
         .code(1)
         .stderr(predicate::str::contains("review_at"));
@@ -218,16 +143,7 @@ fn review_threshold_above_flag_threshold_is_refused() {
 #[test]
 fn flag_threshold_override_changes_decisions() {
     let out = vigie()
-        .args([
-            "score",
-            "--input",
-            "jsonl",
-            "--flag-at",
-            "1.0",
-            "--review-at",
-            "1.0",
-            "data/samples/courses.jsonl",
-        ])
+        .args(["score", "--input", "jsonl", "--flag-at", "1.0", "--review-at", "1.0", "data/samples/courses.jsonl"])
         .assert()
         .success()
         .get_output()
@@ -239,10 +155,7 @@ fn flag_threshold_override_changes_decisions() {
 #[test]
 fn output_does_not_echo_the_text_unless_asked() {
     let text = "Mon frère a tout quitté pour suivre un magnétiseur qui lui promet une guérison totale de son diabète.";
-    let input = format!(
-        "{{\"id\":\"x\",\"kind\":\"report\",\"text\":{}}}\n",
-        serde_json::to_string(text).unwrap()
-    );
+    let input = format!("{{\"id\":\"x\",\"kind\":\"report\",\"text\":{}}}\n", serde_json::to_string(text).unwrap());
     let out = vigie()
         .args(["score", "--input", "jsonl", "-"])
         .write_stdin(input.clone())
@@ -266,14 +179,7 @@ fn output_does_not_echo_the_text_unless_asked() {
 #[test]
 fn triage_puts_urgent_first_then_flag_review_clear_and_summarises() {
     let a = vigie()
-        .args([
-            "triage",
-            "--input",
-            "jsonl",
-            "--format",
-            "jsonl",
-            "data/samples/reports.jsonl",
-        ])
+        .args(["triage", "--input", "jsonl", "--format", "jsonl", "data/samples/reports.jsonl"])
         .assert()
         .success();
     let out = a.get_output();
@@ -295,9 +201,7 @@ fn triage_puts_urgent_first_then_flag_review_clear_and_summarises() {
     assert_eq!(recs[0]["priority"], "urgent");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("by decision:")
-            && err.contains("by priority (reports):")
-            && err.contains("by practice category:"),
+        err.contains("by decision:") && err.contains("by priority (reports):") && err.contains("by practice category:"),
         "{err}"
     );
 }
@@ -363,16 +267,7 @@ fn explain_json_has_the_bands_and_cue_effects() {
         .stdout
         .clone();
     let v: Value = serde_json::from_slice(&out).unwrap();
-    for key in [
-        "score",
-        "decision",
-        "flag_at",
-        "review_at",
-        "raised_by",
-        "lowered_by",
-        "top_features",
-        "practices",
-    ] {
+    for key in ["score", "decision", "flag_at", "review_at", "raised_by", "lowered_by", "top_features", "practices"] {
         assert!(v.get(key).is_some(), "missing {key}");
     }
 }
@@ -396,18 +291,9 @@ fn eval_json_has_the_documented_top_level_keys() {
         .stdout
         .clone();
     let v: Value = serde_json::from_slice(&out).unwrap();
-    for key in [
-        "precision",
-        "recall",
-        "f1",
-        "accuracy",
-        "recall_at_p90",
-        "confusion",
-        "by_kind",
-        "by_tag",
-        "urgent",
-        "errors",
-    ] {
+    for key in
+        ["precision", "recall", "f1", "accuracy", "recall_at_p90", "confusion", "by_kind", "by_tag", "urgent", "errors"]
+    {
         assert!(v.get(key).is_some(), "missing {key}");
     }
     assert!(v["note"].as_str().unwrap().contains("sent to review"));
@@ -415,23 +301,24 @@ fn eval_json_has_the_documented_top_level_keys() {
 
 #[test]
 fn corpus_stats_prints_counts() {
-    vigie().args(["corpus", "stats"]).assert().success().stdout(
-        predicate::str::contains("course/flag").and(predicate::str::contains("distinct practices")),
-    );
+    vigie()
+        .args(["corpus", "stats"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("course/flag").and(predicate::str::contains("distinct practices")));
 }
 
 #[test]
 fn shipped_model_reproduces_byte_for_byte_from_vigie_train() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("model.vigie");
-    vigie()
-        .args(["train", "--out"])
-        .arg(&out)
-        .assert()
-        .success();
+    vigie().args(["train", "--out"]).arg(&out).assert().success();
     let fresh = std::fs::read(&out).unwrap();
     let shipped = std::fs::read("models/default.vigie").unwrap();
-    assert!(fresh == shipped, "models/default.vigie differs from what `vigie train` produces now: retrain it (see README)");
+    assert!(
+        fresh == shipped,
+        "models/default.vigie differs from what `vigie train` produces now: retrain it (see README)"
+    );
 }
 
 #[test]
@@ -446,27 +333,16 @@ fn empty_and_whitespace_documents_are_scored_clear() {
         .clone();
     let recs = jsonl(&out);
     assert_eq!(recs.len(), 2);
-    assert!(recs
-        .iter()
-        .all(|r| r["decision"] == "clear" && r["practices"].as_array().unwrap().is_empty()));
+    assert!(recs.iter().all(|r| r["decision"] == "clear" && r["practices"].as_array().unwrap().is_empty()));
 }
 
 #[test]
 fn binary_file_is_read_with_a_warning_not_a_crash() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("blob.bin");
-    let bytes: Vec<u8> = (0..4096u32)
-        .map(|i| (i.wrapping_mul(2654435761) >> 24) as u8)
-        .collect();
+    let bytes: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2654435761) >> 24) as u8).collect();
     std::fs::write(&p, bytes).unwrap();
-    let out = vigie()
-        .args(["score", "--format", "jsonl"])
-        .arg(&p)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let out = vigie().args(["score", "--format", "jsonl"]).arg(&p).assert().success().get_output().stdout.clone();
     let recs = jsonl(&out);
     assert_eq!(recs.len(), 1);
     let warnings = recs[0]["warnings"].as_array().unwrap();
@@ -489,4 +365,39 @@ fn invalid_utf8_line_is_decoded_with_a_warning() {
     let recs = jsonl(&out);
     assert!(recs[0]["warnings"][0].as_str().unwrap().contains("UTF-8"));
     assert_eq!(recs[0]["practices"][0]["name"], "Reiki");
+}
+
+#[test]
+fn profile_file_sets_thresholds_per_profile() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("bands.toml");
+    std::fs::write(&p, "[course]\nflag_at = 1.0\nreview_at = 1.0\n[report]\nflag_at = 0.0\nreview_at = 0.0\n").unwrap();
+    let input = "{\"id\":\"c\",\"kind\":\"course\",\"text\":\"Stage de reiki, premier degré\"}\n{\"id\":\"r\",\"kind\":\"report\",\"text\":\"J'ai perdu mon passeport\"}\n";
+    let out = vigie()
+        .args(["score", "--input", "jsonl", "--profile-file"])
+        .arg(&p)
+        .arg("-")
+        .write_stdin(input)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let recs = jsonl(&out);
+    assert_eq!(recs[0]["decision"], "clear");
+    assert_eq!(recs[1]["decision"], "flag");
+}
+
+#[test]
+fn invalid_profile_file_is_a_fatal_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("bands.toml");
+    std::fs::write(&p, "[course]\nflag_at = 0.2\nreview_at = 0.9\n").unwrap();
+    vigie()
+        .args(["score", "--profile-file"])
+        .arg(&p)
+        .arg("data/samples/courses.jsonl")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("bands.toml").and(predicate::str::contains("review_at")));
 }

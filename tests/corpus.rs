@@ -12,12 +12,7 @@ fn corpus() -> Corpus {
 fn at_least_1000_items_of_each_kind() {
     let s = Stats::of(&corpus().items);
     for k in Profile::ALL {
-        let n = s
-            .by_kind_label
-            .iter()
-            .filter(|(key, _)| key.starts_with(k.as_str()))
-            .map(|(_, n)| n)
-            .sum::<usize>();
+        let n = s.by_kind_label.iter().filter(|(key, _)| key.starts_with(k.as_str())).map(|(_, n)| n).sum::<usize>();
         assert!(n >= 1000, "{n} {k} items");
     }
 }
@@ -41,11 +36,7 @@ fn every_practice_name_is_a_canonical_vocabulary_name() {
     let names: BTreeSet<&str> = lex.practices.iter().map(|p| p.name.as_str()).collect();
     for it in &corpus().items {
         for p in &it.practices {
-            assert!(
-                names.contains(p.as_str()),
-                "{}: unknown practice '{p}'",
-                it.id
-            );
+            assert!(names.contains(p.as_str()), "{}: unknown practice '{p}'", it.id);
         }
     }
 }
@@ -54,11 +45,8 @@ fn every_practice_name_is_a_canonical_vocabulary_name() {
 fn no_two_items_share_more_than_80_percent_of_their_word_trigrams() {
     let c = corpus();
     let d = near_duplicates(&c.items, 0.8);
-    let shown: Vec<String> = d
-        .iter()
-        .take(10)
-        .map(|(a, b, j)| format!("{} ~ {} ({j:.2})", c.items[*a].id, c.items[*b].id))
-        .collect();
+    let shown: Vec<String> =
+        d.iter().take(10).map(|(a, b, j)| format!("{} ~ {} ({j:.2})", c.items[*a].id, c.items[*b].id)).collect();
     assert!(d.is_empty(), "{shown:?}");
 }
 
@@ -67,11 +55,7 @@ fn fewer_than_5_percent_of_items_share_a_7_word_run_with_10_others() {
     let c = corpus();
     let (flagged, top) = templated(&c.items, 10);
     let share = flagged.len() as f64 / c.items.len() as f64;
-    assert!(
-        share < 0.05,
-        "{:.1} % templated; most common runs: {top:?}",
-        100.0 * share
-    );
+    assert!(share < 0.05, "{:.1} % templated; most common runs: {top:?}", 100.0 * share);
 }
 
 #[test]
@@ -101,9 +85,6 @@ fn folds_keep_balance_and_are_deterministic() {
     assert_eq!(f1, c.folds(5, 7));
     for k in 0..5 {
         let n = f1.iter().filter(|&&f| f == k).count();
-        assert!(
-            (n as f64 - c.items.len() as f64 / 5.0).abs() < 10.0,
-            "fold {k}: {n}"
-        );
+        assert!((n as f64 - c.items.len() as f64 / 5.0).abs() < 10.0, "fold {k}: {n}");
     }
 }

@@ -9,9 +9,7 @@ use vigie::Lexicon;
 
 fn strip_accents(s: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
-    s.nfd()
-        .filter(|c| !('\u{300}'..='\u{36f}').contains(c))
-        .collect()
+    s.nfd().filter(|c| !('\u{300}'..='\u{36f}').contains(c)).collect()
 }
 
 fn map_letters(s: &str, f: impl Fn(char) -> Option<&'static str>) -> String {
@@ -30,10 +28,7 @@ fn inner(s: &str, f: impl Fn(char) -> Option<char>) -> String {
     let chars: Vec<char> = s.chars().collect();
     let mut out = String::new();
     for (i, &c) in chars.iter().enumerate() {
-        let edge = i == 0
-            || i + 1 == chars.len()
-            || !chars[i - 1].is_alphabetic()
-            || !chars[i + 1].is_alphabetic();
+        let edge = i == 0 || i + 1 == chars.len() || !chars[i - 1].is_alphabetic() || !chars[i + 1].is_alphabetic();
         out.push(if edge { c } else { f(c).unwrap_or(c) });
     }
     out
@@ -75,13 +70,7 @@ fn variants(term: &str) -> Vec<(&'static str, String)> {
         (
             "full-width",
             term.chars()
-                .map(|c| {
-                    if c.is_ascii_alphabetic() {
-                        char::from_u32(c as u32 + 0xFEE0).unwrap()
-                    } else {
-                        c
-                    }
-                })
+                .map(|c| if c.is_ascii_alphabetic() { char::from_u32(c as u32 + 0xFEE0).unwrap() } else { c })
                 .collect(),
         ),
         (
@@ -96,13 +85,7 @@ fn variants(term: &str) -> Vec<(&'static str, String)> {
             "soft hyphen",
             term.chars()
                 .enumerate()
-                .flat_map(|(i, c)| {
-                    if i == 3 && c.is_alphabetic() {
-                        vec!['\u{AD}', c]
-                    } else {
-                        vec![c]
-                    }
-                })
+                .flat_map(|(i, c)| if i == 3 && c.is_alphabetic() { vec!['\u{AD}', c] } else { vec![c] })
                 .collect(),
         ),
         (
@@ -133,14 +116,8 @@ fn variants(term: &str) -> Vec<(&'static str, String)> {
         let letters: Vec<String> = term.chars().map(String::from).collect();
         v.push(("spaced", letters.join(" ")));
         v.push(("dotted", letters.join(".")));
-        let mid = term
-            .char_indices()
-            .nth(term.chars().count() / 2)
-            .map_or(0, |x| x.0);
-        v.push((
-            "split by hyphen",
-            format!("{}-{}", &term[..mid], &term[mid..]),
-        ));
+        let mid = term.char_indices().nth(term.chars().count() / 2).map_or(0, |x| x.0);
+        v.push(("split by hyphen", format!("{}-{}", &term[..mid], &term[mid..])));
         if term.chars().count() >= TYPO_MIN_LEN {
             let chars: Vec<char> = term.chars().collect();
             let k = chars.len() / 2;
@@ -173,11 +150,7 @@ fn disguised_vocabulary_terms_are_caught_at_least_99_percent_of_the_time() {
             for (kind, variant) in variants(&term) {
                 let text = format!("Il pratique la {variant} depuis deux ans.");
                 let a = analyze(&text, &mut cache);
-                let found = m
-                    .find(&a)
-                    .practices
-                    .iter()
-                    .any(|h| h.practice == pi && !h.weak);
+                let found = m.find(&a).practices.iter().any(|h| h.practice == pi && !h.weak);
                 let e = by_kind.entry(kind).or_default();
                 e.1 += 1;
                 if found {
@@ -189,20 +162,14 @@ fn disguised_vocabulary_terms_are_caught_at_least_99_percent_of_the_time() {
         }
     }
     let (caught, total) = by_kind.values().fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
-    println!(
-        "evasion catch rate: {caught}/{total} = {:.2} %",
-        100.0 * caught as f64 / total as f64
-    );
+    println!("evasion catch rate: {caught}/{total} = {:.2} %", 100.0 * caught as f64 / total as f64);
     for (k, (c, t)) in &by_kind {
         println!("  {k:<20} {c}/{t} ({:.1} %)", 100.0 * *c as f64 / *t as f64);
     }
     for m in misses.iter().take(30) {
         println!("  missed {m}");
     }
-    assert!(
-        caught as f64 >= 0.99 * total as f64,
-        "catch rate below 99 %"
-    );
+    assert!(caught as f64 >= 0.99 * total as f64, "catch rate below 99 %");
 }
 
 #[test]
@@ -215,12 +182,7 @@ fn every_strong_term_is_found_as_written() {
         for term in p.strong_terms() {
             let text = format!("Il pratique la {term} depuis deux ans.");
             let a = analyze(&text, &mut cache);
-            if !m
-                .find(&a)
-                .practices
-                .iter()
-                .any(|h| h.practice == pi && !h.weak)
-            {
+            if !m.find(&a).practices.iter().any(|h| h.practice == pi && !h.weak) {
                 missed.push(format!("{term} ({})", p.id));
             }
         }
@@ -249,13 +211,8 @@ fn legitimate_lookalikes_give_no_practice_match() {
     for t in extra {
         let text = format!("Le service propose de la {t} aux patients.");
         let a = analyze(&text, &mut cache);
-        let hits: Vec<String> = m
-            .find(&a)
-            .practices
-            .iter()
-            .filter(|h| !h.weak)
-            .map(|h| lex.practices[h.practice].id.clone())
-            .collect();
+        let hits: Vec<String> =
+            m.find(&a).practices.iter().filter(|h| !h.weak).map(|h| lex.practices[h.practice].id.clone()).collect();
         if !hits.is_empty() {
             wrong.push(format!("{t} -> {hits:?}"));
         }

@@ -7,11 +7,7 @@ const MINI: &str = include_str!("fixtures/lexicon-mini.toml");
 #[test]
 fn shipped_vocabulary_has_at_least_120_sourced_practices() {
     let lex = Lexicon::from_path("data/lexicon.toml").expect("shipped vocabulary loads");
-    assert!(
-        lex.practices.len() >= 120,
-        "{} practices",
-        lex.practices.len()
-    );
+    assert!(lex.practices.len() >= 120, "{} practices", lex.practices.len());
     for p in &lex.practices {
         assert!(!p.sources.is_empty(), "{} has no source", p.id);
         assert!(!p.note.is_empty(), "{} has no note", p.id);
@@ -25,13 +21,9 @@ fn shipped_vocabulary_has_every_kind_of_cue_and_lookalikes() {
         assert!(lex.cues.iter().any(|c| c.kind == k), "no {k:?} cue");
     }
     let terms: Vec<&str> = lex.lookalikes.iter().map(|l| l.term.as_str()).collect();
-    for t in [
-        "kinésithérapie",
-        "ergothérapie",
-        "thérapie cellulaire",
-        "drainage lymphatique manuel",
-        "jeûne préopératoire",
-    ] {
+    for t in
+        ["kinésithérapie", "ergothérapie", "thérapie cellulaire", "drainage lymphatique manuel", "jeûne préopératoire"]
+    {
         assert!(terms.contains(&t), "look-alike {t} missing");
     }
 }
@@ -43,37 +35,22 @@ fn builtin_vocabulary_is_the_data_file() {
 }
 
 fn error_of(src: &str) -> String {
-    Lexicon::from_toml_str(src, "test.toml")
-        .unwrap_err()
-        .to_string()
+    Lexicon::from_toml_str(src, "test.toml").unwrap_err().to_string()
 }
 
 #[test]
 fn duplicated_alias_is_refused_naming_both_entries_and_the_line() {
-    let src = MINI.replace(
-        "practitioners = [\"reikiste\"]",
-        "practitioners = [\"reikiste\", \"Biokinergiste\"]",
-    );
+    let src = MINI.replace("practitioners = [\"reikiste\"]", "practitioners = [\"reikiste\", \"Biokinergiste\"]");
     let err = error_of(&src);
-    let line = src
-        .lines()
-        .position(|l| l.contains("\"Biokinergiste\""))
-        .unwrap()
-        + 1;
+    let line = src.lines().position(|l| l.contains("\"Biokinergiste\"")).unwrap() + 1;
     assert!(err.starts_with(&format!("test.toml:{line}:")), "{err}");
-    assert!(
-        err.contains("'reiki'") && err.contains("'biokinergie'"),
-        "{err}"
-    );
+    assert!(err.contains("'reiki'") && err.contains("'biokinergie'"), "{err}");
     assert!(err.contains("duplicate alias"), "{err}");
 }
 
 #[test]
 fn alias_equal_to_a_lookalike_is_refused() {
-    let src = MINI.replace(
-        "aliases = [\"microkiné\"]",
-        "aliases = [\"microkiné\", \"kinésithérapeutes\"]",
-    );
+    let src = MINI.replace("aliases = [\"microkiné\"]", "aliases = [\"microkiné\", \"kinésithérapeutes\"]");
     let err = error_of(&src);
     assert!(err.contains("look-alike"), "{err}");
 }
@@ -96,10 +73,7 @@ fn unknown_status_is_refused() {
 #[test]
 fn empty_name_is_refused() {
     let err = error_of(&MINI.replace("name = \"Reiki\"", "name = \"  \""));
-    assert!(
-        err.contains("entry 'reiki'") && err.contains("empty name"),
-        "{err}"
-    );
+    assert!(err.contains("entry 'reiki'") && err.contains("empty name"), "{err}");
 }
 
 #[test]
@@ -110,23 +84,15 @@ fn unknown_source_key_is_refused() {
 
 #[test]
 fn unknown_key_is_a_syntax_error_with_a_line() {
-    let src = MINI.replace(
-        "note = \"Jeûne présenté comme soin.\"",
-        "note = \"x\"\ncolour = \"red\"",
-    );
+    let src = MINI.replace("note = \"Jeûne présenté comme soin.\"", "note = \"x\"\ncolour = \"red\"");
     let line = src.lines().position(|l| l.starts_with("colour")).unwrap() + 1;
     let e = Lexicon::from_toml_str(&src, "test.toml").unwrap_err();
     assert!(matches!(e, LexiconError::Syntax { .. }), "{e}");
-    assert!(
-        e.to_string().starts_with(&format!("test.toml:{line}")) || e.to_string().contains("colour"),
-        "{e}"
-    );
+    assert!(e.to_string().starts_with(&format!("test.toml:{line}")) || e.to_string().contains("colour"), "{e}");
 }
 
 #[test]
 fn missing_file_error_names_the_file() {
-    let e = Lexicon::from_path("no/such/lexicon.toml")
-        .unwrap_err()
-        .to_string();
+    let e = Lexicon::from_path("no/such/lexicon.toml").unwrap_err().to_string();
     assert!(e.starts_with("no/such/lexicon.toml:"), "{e}");
 }

@@ -12,17 +12,9 @@ fn biokinergie_course_is_flagged_with_span_status_and_source() {
     let text = "Formation à la biokinergie : apprenez à dérouler les enroulements tissulaires de vos patients. Niveau 1 d'un cursus certifiant, ouvert à tous les soignants.";
     let a = classifier().classify(text, Profile::Course);
     assert_eq!(a.decision, Decision::Flag, "score {}", a.score);
-    let p = a
-        .practices
-        .iter()
-        .find(|p| p.name == "Biokinergie")
-        .expect("biokinergie found");
+    let p = a.practices.iter().find(|p| p.name == "Biokinergie").expect("biokinergie found");
     assert_eq!(p.status, Status::Warned);
-    assert!(
-        p.source.contains("Ordre des masseurs-kinésithérapeutes"),
-        "{}",
-        p.source
-    );
+    assert!(p.source.contains("Ordre des masseurs-kinésithérapeutes"), "{}", p.source);
     let s = &p.spans[0];
     assert_eq!(&text[s.start..s.end], "biokinergie");
 }
@@ -31,31 +23,17 @@ fn biokinergie_course_is_flagged_with_span_status_and_source() {
 fn respiratory_physiotherapy_course_reports_no_practice() {
     let text = "Kinésithérapie respiratoire chez l'enfant atteint de bronchiolite : recommandations HAS, techniques de désencombrement, critères d'hospitalisation. Public : masseurs-kinésithérapeutes.";
     let a = classifier().classify(text, Profile::Course);
-    assert!(
-        a.practices.is_empty(),
-        "{:?}",
-        a.practices.iter().map(|p| &p.name).collect::<Vec<_>>()
-    );
+    assert!(a.practices.is_empty(), "{:?}", a.practices.iter().map(|p| &p.name).collect::<Vec<_>>());
     assert_eq!(a.decision, Decision::Clear, "score {}", a.score);
 }
 
 #[test]
 fn evasive_spellings_of_kinesiologie_resolve_with_original_spans() {
     let c = classifier();
-    for variant in [
-        "k1nésio-logie",
-        "KINESIOLOGIE",
-        "kinésiologue",
-        "kіnésiologie",
-        "kiné\u{200B}siologie",
-    ] {
+    for variant in ["k1nésio-logie", "KINESIOLOGIE", "kinésiologue", "kіnésiologie", "kiné\u{200B}siologie"] {
         let text = format!("Ma fille consulte pour de la {variant} chaque semaine.");
         let a = c.classify(&text, Profile::Report);
-        let p = a
-            .practices
-            .iter()
-            .find(|p| p.name == "Kinésiologie")
-            .unwrap_or_else(|| panic!("{variant} not found"));
+        let p = a.practices.iter().find(|p| p.name == "Kinésiologie").unwrap_or_else(|| panic!("{variant} not found"));
         let s = &p.spans[0];
         assert_eq!(&text[s.start..s.end], variant);
     }
@@ -71,38 +49,23 @@ fn critical_course_naming_practices_is_not_flagged() {
 
 #[test]
 fn report_of_stopped_chemotherapy_is_urgent_with_the_cue_as_evidence() {
-    let text = "Ma mère a arrêté sa chimiothérapie sur les conseils de sa naturopathe, elle ne veut plus voir son oncologue.";
+    let text =
+        "Ma mère a arrêté sa chimiothérapie sur les conseils de sa naturopathe, elle ne veut plus voir son oncologue.";
     let a = classifier().classify(text, Profile::Report);
     assert!(a.decision.sent_to_review());
-    assert_eq!(
-        a.priority,
-        Some(vigie::Priority::Urgent),
-        "urgency {:?}",
-        a.urgency
-    );
-    assert!(
-        a.cues
-            .iter()
-            .any(|c| c.kind == vigie::lexicon::CueKind::Urgent),
-        "{:?}",
-        a.cues
-    );
+    assert_eq!(a.priority, Some(vigie::Priority::Urgent), "urgency {:?}", a.urgency);
+    assert!(a.cues.iter().any(|c| c.kind == vigie::lexicon::CueKind::Urgent), "{:?}", a.cues);
     assert!(!a.urgent_because.is_empty());
 }
 
 #[test]
 fn top_features_point_at_the_text() {
-    let text =
-        "Stage de reiki : initiation au premier degré, transmission de l'énergie universelle.";
+    let text = "Stage de reiki : initiation au premier degré, transmission de l'énergie universelle.";
     let a = classifier().classify(text, Profile::Course);
     assert!(!a.top_features.is_empty());
     for f in &a.top_features {
         for s in &f.spans {
-            assert!(
-                text.is_char_boundary(s.start)
-                    && text.is_char_boundary(s.end)
-                    && s.end <= text.len()
-            );
+            assert!(text.is_char_boundary(s.start) && text.is_char_boundary(s.end) && s.end <= text.len());
         }
     }
 }

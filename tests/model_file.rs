@@ -15,10 +15,7 @@ fn err_of(bytes: &[u8]) -> (ModelError, String) {
     let p = write_tmp("m.vigie", bytes);
     let e = Model::from_path(&p).unwrap_err();
     let s = e.to_string();
-    assert!(
-        s.starts_with(&p.display().to_string()),
-        "error does not name the file: {s}"
-    );
+    assert!(s.starts_with(&p.display().to_string()), "error does not name the file: {s}");
     (e, s)
 }
 
@@ -51,14 +48,8 @@ fn one_flipped_byte_fails_the_checksum() {
 
 #[test]
 fn other_file_is_not_a_model() {
-    assert!(matches!(
-        err_of(b"PK\x03\x04 zip data").0,
-        ModelError::Header { .. }
-    ));
-    assert!(matches!(
-        err_of(b"{\"format\":\"other\",\"version\":1,\"sha256\":\"\"}\n{}").0,
-        ModelError::Header { .. }
-    ));
+    assert!(matches!(err_of(b"PK\x03\x04 zip data").0, ModelError::Header { .. }));
+    assert!(matches!(err_of(b"{\"format\":\"other\",\"version\":1,\"xxh3\":\"\"}\n{}").0, ModelError::Header { .. }));
 }
 
 #[test]
@@ -73,29 +64,14 @@ fn future_format_version_is_refused_with_advice() {
 
 #[test]
 fn hand_edited_body_with_valid_checksum_reports_line_and_column() {
-    use sha2::{Digest, Sha256};
     let body = b"{\n  \"vigie_version\": \"0.1.0\",\n  \"oops\n}";
-    let sum: String = Sha256::digest(body)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let mut file =
-        format!("{{\"format\":\"vigie-model\",\"version\":1,\"sha256\":\"{sum}\"}}\n").into_bytes();
+    let sum = vigie::model::checksum(body);
+    let mut file = format!("{{\"format\":\"vigie-model\",\"version\":1,\"xxh3\":\"{sum}\"}}\n").into_bytes();
     file.extend_from_slice(body);
     let (e, s) = err_of(&file);
     // The raw newline inside the string is reported at the start of body
     // line 4; the body starts on line 2 of the file, so that is file line 5.
-    assert!(
-        matches!(
-            e,
-            ModelError::Body {
-                line: 5,
-                column: 0,
-                ..
-            }
-        ),
-        "{s}"
-    );
+    assert!(matches!(e, ModelError::Body { line: 5, column: 0, .. }), "{s}");
 }
 
 #[test]
@@ -114,8 +90,5 @@ fn shipped_model_is_trained_on_the_current_data() {
         "data/lexicon.toml changed: retrain the model (see README)"
     );
     let corpus = Corpus::load(&["data/corpus".into()]).unwrap();
-    assert_eq!(
-        m.data.corpus_fingerprint, corpus.fingerprint,
-        "data/corpus changed: retrain the model (see README)"
-    );
+    assert_eq!(m.data.corpus_fingerprint, corpus.fingerprint, "data/corpus changed: retrain the model (see README)");
 }

@@ -51,33 +51,18 @@ impl Folded {
 /// hyphens (micro-kiné = microkiné), apostrophes that are not elisions
 /// (aujourd'hui), and the dot or middle dot of a spaced-out spelling.
 pub fn is_joiner(c: char) -> bool {
-    matches!(
-        c,
-        '-' | '\u{2010}'
-            | '\u{2011}'
-            | '\u{2012}'
-            | '\u{2013}'
-            | '\u{2212}'
-            | '\u{FE63}'
-            | '\u{FF0D}'
-    )
+    matches!(c, '-' | '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2212}' | '\u{FE63}' | '\u{FF0D}')
 }
 
 /// Apostrophes, typographic or not.
 pub fn is_apostrophe(c: char) -> bool {
-    matches!(
-        c,
-        '\'' | '\u{2019}' | '\u{02BC}' | '\u{2018}' | '\u{FF07}' | '`' | '\u{00B4}'
-    )
+    matches!(c, '\'' | '\u{2019}' | '\u{02BC}' | '\u{2018}' | '\u{FF07}' | '`' | '\u{00B4}')
 }
 
 /// Invisible characters that must not split or change a word.
 pub fn is_invisible(c: char) -> bool {
     c.general_category() == GeneralCategory::Format
-        || matches!(
-            c,
-            '\u{034F}' | '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}'
-        )
+        || matches!(c, '\u{034F}' | '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}')
 }
 
 /// Combining marks (accents and the like), dropped by accent folding.
@@ -116,10 +101,7 @@ fn digit_as_letter(b: u8) -> Option<u8> {
 /// assert_eq!(fold_word("kiné\u{200B}siologie").text, "kinesiologie");
 /// ```
 pub fn fold_word(raw: &str) -> Folded {
-    let mut out = Folded {
-        text: String::with_capacity(raw.len()),
-        map: Vec::with_capacity(raw.len()),
-    };
+    let mut out = Folded { text: String::with_capacity(raw.len()), map: Vec::with_capacity(raw.len()) };
     if raw.is_ascii() {
         for (i, b) in raw.bytes().enumerate() {
             let c = b as char;
@@ -148,9 +130,7 @@ fn fold_unicode(raw: &str, out: &mut Folded) {
     let norm = n.get().to_owned();
     for (pos, c) in norm.char_indices() {
         let r = n
-            .convert_offsets(tokenizers::normalizer::Range::Normalized(
-                pos..pos + c.len_utf8(),
-            ))
+            .convert_offsets(tokenizers::normalizer::Range::Normalized(pos..pos + c.len_utf8()))
             .unwrap_or(0..raw.len());
         let raw_range = (r.start as u32, r.end as u32);
         if c.is_ascii_alphanumeric() {
@@ -175,13 +155,9 @@ fn fold_unicode(raw: &str, out: &mut Folded) {
                 // A letter of another script: take its confusable prototype when
                 // that prototype is Latin, so Cyrillic "кіnеsіоlоgіе" reads as
                 // the Latin word it imitates.
-                let proto: String =
-                    unicode_security::skeleton(c.encode_utf8(&mut [0u8; 4])).collect();
+                let proto: String = unicode_security::skeleton(c.encode_utf8(&mut [0u8; 4])).collect();
                 let proto = proto.to_lowercase();
-                if !proto.is_empty()
-                    && proto.chars().all(|p| p.is_ascii_alphabetic())
-                    && proto.len() <= 2
-                {
+                if !proto.is_empty() && proto.chars().all(|p| p.is_ascii_alphabetic()) && proto.len() <= 2 {
                     proto.chars().for_each(|x| out.push_char(x, raw_range));
                 } else {
                     out.push_char(c, raw_range);
@@ -233,10 +209,7 @@ pub fn dedup_key(f: &Folded) -> Folded {
     if f.text.len() < 5 {
         return f.clone();
     }
-    let mut out = Folded {
-        text: String::with_capacity(f.text.len()),
-        map: Vec::with_capacity(f.map.len()),
-    };
+    let mut out = Folded { text: String::with_capacity(f.text.len()), map: Vec::with_capacity(f.map.len()) };
     let mut prev: Option<char> = None;
     let mut byte = 0usize;
     for c in f.text.chars() {

@@ -104,23 +104,9 @@ pub fn analyze<'c>(text: &str, cache: &'c mut WordCache) -> Analysis<'c> {
             merged.push(w.clone());
             (merged.len() - 1) as u32
         };
-        tokens.push(Token {
-            start: w.start,
-            end: w.end,
-            word: id,
-            key_start,
-            stem_start,
-            merged: m,
-        });
+        tokens.push(Token { start: w.start, end: w.end, word: id, key_start, stem_start, merged: m });
     }
-    Analysis {
-        tokens,
-        keys,
-        stems,
-        content,
-        merged,
-        cache,
-    }
+    Analysis { tokens, keys, stems, content, merged, cache }
 }
 
 impl<'c> Analysis<'c> {
@@ -128,12 +114,8 @@ impl<'c> Analysis<'c> {
     /// (one space could make four one-letter words read as a spelled-out
     /// word). Analysing this again gives the same words.
     pub fn normalized(&self) -> String {
-        let words: Vec<&str> = self
-            .tokens
-            .iter()
-            .map(|t| self.word(t).folded.text.as_str())
-            .filter(|w| !w.is_empty())
-            .collect();
+        let words: Vec<&str> =
+            self.tokens.iter().map(|t| self.word(t).folded.text.as_str()).filter(|w| !w.is_empty()).collect();
         words.join("  ")
     }
 
@@ -158,9 +140,7 @@ impl<'c> Analysis<'c> {
 
     /// Index of the token whose key contains key-stream byte `pos`.
     pub fn token_at_key(&self, pos: u32) -> usize {
-        self.tokens
-            .partition_point(|t| t.key_start <= pos)
-            .saturating_sub(1)
+        self.tokens.partition_point(|t| t.key_start <= pos).saturating_sub(1)
     }
 
     /// True when key-stream byte `pos` is where a word's key starts.
@@ -170,9 +150,7 @@ impl<'c> Analysis<'c> {
     }
 
     fn key_end(&self, i: usize) -> u32 {
-        self.tokens
-            .get(i + 1)
-            .map_or(self.keys.len() as u32, |t| t.key_start)
+        self.tokens.get(i + 1).map_or(self.keys.len() as u32, |t| t.key_start)
     }
 
     fn key_empty(&self, i: usize) -> bool {
@@ -192,20 +170,15 @@ impl<'c> Analysis<'c> {
         let k1 = &self.word(t1).key;
         let k2 = &self.word(t2).key;
         let start = self.to_text(t1, k1.map[(a - t1.key_start) as usize].0);
-        let end = if b == self.key_end(tb) {
-            t2.end
-        } else {
-            self.to_text(t2, k2.map[(b - 1 - t2.key_start) as usize].1)
-        };
+        let end =
+            if b == self.key_end(tb) { t2.end } else { self.to_text(t2, k2.map[(b - 1 - t2.key_start) as usize].1) };
         (start as usize, end as usize)
     }
 
     /// Index (into `content`) of the content word whose stem contains
     /// stem-stream byte `pos`.
     pub fn content_at_stem(&self, pos: u32) -> usize {
-        self.content
-            .partition_point(|&ti| self.tokens[ti as usize].stem_start <= pos)
-            .saturating_sub(1)
+        self.content.partition_point(|&ti| self.tokens[ti as usize].stem_start <= pos).saturating_sub(1)
     }
 
     /// True when stem-stream byte `pos` starts a stem.
@@ -221,8 +194,7 @@ impl<'c> Analysis<'c> {
     /// Byte range in the original text of stem-stream range `[a, b)`.
     pub fn stem_span(&self, a: u32, b: u32) -> (usize, usize) {
         let first = self.tokens[self.content[self.content_at_stem(a)] as usize];
-        let last =
-            self.tokens[self.content[self.content_at_stem(b.saturating_sub(1).max(a))] as usize];
+        let last = self.tokens[self.content[self.content_at_stem(b.saturating_sub(1).max(a))] as usize];
         (first.start as usize, last.end as usize)
     }
 

@@ -22,9 +22,8 @@ pub struct RawWord {
     pub pieces: Vec<(u32, u32)>,
 }
 
-const ELISIONS: &[&str] = &[
-    "l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu", "puisqu", "quoiqu", "presqu",
-];
+const ELISIONS: &[&str] =
+    &["l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu", "puisqu", "quoiqu", "presqu"];
 
 fn is_elision(word: &str) -> bool {
     if word.is_ascii() {
@@ -63,9 +62,7 @@ pub fn segment_into(text: &str, words: &mut Vec<RawWord>) {
             continue;
         }
         let c = text[i..].chars().next().unwrap();
-        if !is_word_char(c)
-            || (c.len_utf8() > 1 && !c.is_alphanumeric() && !starts_word_after(text, i))
-        {
+        if !is_word_char(c) || (c.len_utf8() > 1 && !c.is_alphanumeric() && !starts_word_after(text, i)) {
             i += c.len_utf8();
             continue;
         }
@@ -95,10 +92,7 @@ pub fn segment_into(text: &str, words: &mut Vec<RawWord>) {
             }
             let c = text[j..].chars().next().unwrap();
             let after = j + c.len_utf8();
-            let next_is_word = text[after..]
-                .chars()
-                .next()
-                .is_some_and(|d| d.is_alphanumeric());
+            let next_is_word = text[after..].chars().next().is_some_and(|d| d.is_alphanumeric());
             if is_apostrophe(c) && next_is_word {
                 if is_elision(&text[start..j]) {
                     // Drop the elided article/pronoun; the word starts after it.
@@ -120,11 +114,7 @@ pub fn segment_into(text: &str, words: &mut Vec<RawWord>) {
                 continue;
             }
         }
-        words.push(RawWord {
-            start: start as u32,
-            end: j as u32,
-            pieces: Vec::new(),
-        });
+        words.push(RawWord { start: start as u32, end: j as u32, pieces: Vec::new() });
         i = j.max(i + 1);
     }
     merge_spelled_out(text, words);
@@ -132,11 +122,7 @@ pub fn segment_into(text: &str, words: &mut Vec<RawWord>) {
 
 /// An invisible character or mark only starts a word when a letter follows.
 fn starts_word_after(text: &str, i: usize) -> bool {
-    text[i..]
-        .chars()
-        .skip(1)
-        .find(|c| c.is_alphanumeric() || !is_word_char(*c))
-        .is_some_and(|c| c.is_alphanumeric())
+    text[i..].chars().skip(1).find(|c| c.is_alphanumeric() || !is_word_char(*c)).is_some_and(|c| c.is_alphanumeric())
 }
 
 fn single_letter(text: &str, w: &RawWord) -> bool {
@@ -152,23 +138,14 @@ fn merge_spelled_out(text: &str, words: &mut Vec<RawWord>) {
     let gap_ok = |a: &RawWord, b: &RawWord| {
         let gap = &text[a.end as usize..b.start as usize];
         let mut cs = gap.chars();
-        matches!(
-            (cs.next(), cs.next()),
-            (
-                Some(' ' | '.' | '-' | '_' | '/' | '*' | '·' | '\u{2022}'),
-                None
-            )
-        )
+        matches!((cs.next(), cs.next()), (Some(' ' | '.' | '-' | '_' | '/' | '*' | '·' | '\u{2022}'), None))
     };
     let mut out: Vec<RawWord> = Vec::with_capacity(words.len());
     let mut k = 0;
     while k < words.len() {
         let mut e = k;
         if single_letter(text, &words[k]) {
-            while e + 1 < words.len()
-                && single_letter(text, &words[e + 1])
-                && gap_ok(&words[e], &words[e + 1])
-            {
+            while e + 1 < words.len() && single_letter(text, &words[e + 1]) && gap_ok(&words[e], &words[e + 1]) {
                 e += 1;
             }
         }
@@ -179,11 +156,7 @@ fn merge_spelled_out(text: &str, words: &mut Vec<RawWord>) {
                 pieces.push((key_off, w.start));
                 key_off += w.end - w.start;
             }
-            out.push(RawWord {
-                start: words[k].start,
-                end: words[e].end,
-                pieces,
-            });
+            out.push(RawWord { start: words[k].start, end: words[e].end, pieces });
             k = e + 1;
         } else {
             out.push(words[k].clone());
@@ -221,10 +194,7 @@ impl RawWord {
         if self.pieces.is_empty() {
             return self.start + key_off;
         }
-        let idx = self
-            .pieces
-            .partition_point(|p| p.0 <= key_off)
-            .saturating_sub(1);
+        let idx = self.pieces.partition_point(|p| p.0 <= key_off).saturating_sub(1);
         let (k, t) = self.pieces[idx];
         t + (key_off - k)
     }
@@ -236,10 +206,7 @@ mod tests {
 
     fn words(t: &str) -> Vec<String> {
         let mut buf = String::new();
-        segment(t)
-            .iter()
-            .map(|w| w.key(t, &mut buf).to_string())
-            .collect()
+        segment(t).iter().map(|w| w.key(t, &mut buf).to_string()).collect()
     }
 
     #[test]
@@ -254,18 +221,12 @@ mod tests {
 
     #[test]
     fn hyphenated_words_stay_whole() {
-        assert_eq!(
-            words("la micro-kiné, c'est-à-dire"),
-            ["la", "micro-kiné", "est-à-dire"]
-        );
+        assert_eq!(words("la micro-kiné, c'est-à-dire"), ["la", "micro-kiné", "est-à-dire"]);
     }
 
     #[test]
     fn spaced_out_letters_merge() {
-        assert_eq!(
-            words("la k i n é s i o l o g i e aide"),
-            ["la", "kinésiologie", "aide"]
-        );
+        assert_eq!(words("la k i n é s i o l o g i e aide"), ["la", "kinésiologie", "aide"]);
         assert_eq!(words("r.e.i.k.i"), ["reiki"]);
     }
 

@@ -25,9 +25,9 @@ pub mod seed {
 /// Negations (`ne`, `pas`, `plus`) are deliberately kept: "ne prend plus son
 /// insuline" must not read like "prend son insuline".
 pub const STOP_WORDS: &[&str] = &[
-    "a", "au", "aux", "ce", "ces", "cet", "cette", "d", "de", "des", "du", "en", "et", "l", "la",
-    "le", "les", "leur", "leurs", "ma", "mes", "mon", "nos", "notre", "ou", "sa", "ses", "son",
-    "ta", "tes", "ton", "un", "une", "vos", "votre", "y",
+    "a", "au", "aux", "ce", "ces", "cet", "cette", "d", "de", "des", "du", "en", "et", "l", "la", "le", "les", "leur",
+    "leurs", "ma", "mes", "mon", "nos", "notre", "ou", "sa", "ses", "son", "ta", "tes", "ton", "un", "une", "vos",
+    "votre", "y",
 ];
 
 /// Snowball strips "-er" as a verb ending even from nouns; these words keep
@@ -86,14 +86,7 @@ pub fn analyse_word(raw: &str, stemmer: &Stemmer) -> WordInfo {
     let stem = stemmer.stem(&folded.text);
     let unigram = xxh3_64_with_seed(stem.as_bytes(), seed::UNIGRAM);
     let chargrams = chargrams(&folded.text);
-    WordInfo {
-        folded,
-        key,
-        stem: stem.into_boxed_str(),
-        unigram,
-        chargrams,
-        stop,
-    }
+    WordInfo { folded, key, stem: stem.into_boxed_str(), unigram, chargrams, stop }
 }
 
 /// Character n-grams of `^word$`, hashed. Words of one or two letters and
@@ -106,10 +99,7 @@ pub fn chargrams(folded: &str) -> Box<[u64]> {
     padded.push(b'^');
     padded.extend_from_slice(folded.as_bytes());
     padded.push(b'$');
-    padded
-        .windows(CHARGRAM_LEN)
-        .map(|g| xxh3_64_with_seed(g, seed::CHARGRAM))
-        .collect()
+    padded.windows(CHARGRAM_LEN).map(|g| xxh3_64_with_seed(g, seed::CHARGRAM)).collect()
 }
 
 /// Names of the character n-grams of a folded word, in the order of
@@ -119,11 +109,7 @@ pub fn chargram_names(folded: &str) -> Vec<String> {
         return Vec::new();
     }
     let padded = format!("^{folded}$");
-    padded
-        .as_bytes()
-        .windows(CHARGRAM_LEN)
-        .map(|g| String::from_utf8_lossy(g).into_owned())
-        .collect()
+    padded.as_bytes().windows(CHARGRAM_LEN).map(|g| String::from_utf8_lossy(g).into_owned()).collect()
 }
 
 /// Distinct words seen so far, with their analysis. Bounded: once it holds

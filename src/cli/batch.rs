@@ -12,11 +12,7 @@ use vigie::{Classifier, Decision, Document, Priority};
 const CHUNK: usize = 512;
 
 fn default_format(f: Option<OutputFormat>) -> OutputFormat {
-    f.unwrap_or(if std::io::stdout().is_terminal() {
-        OutputFormat::Table
-    } else {
-        OutputFormat::Jsonl
-    })
+    f.unwrap_or(if std::io::stdout().is_terminal() { OutputFormat::Table } else { OutputFormat::Jsonl })
 }
 
 struct Counts {
@@ -26,31 +22,17 @@ struct Counts {
 
 fn open(path: &std::path::Path) -> std::io::Result<Box<dyn BufRead + Send>> {
     if path.as_os_str() == "-" {
-        Ok(Box::new(BufReader::with_capacity(
-            1 << 16,
-            std::io::stdin(),
-        )))
+        Ok(Box::new(BufReader::with_capacity(1 << 16, std::io::stdin())))
     } else {
-        Ok(Box::new(BufReader::with_capacity(
-            1 << 16,
-            std::fs::File::open(path)?,
-        )))
+        Ok(Box::new(BufReader::with_capacity(1 << 16, std::fs::File::open(path)?)))
     }
 }
 
 fn process(c: &Classifier, a: &BatchArgs, source: &str, r: RecordResult) -> OutRecord {
     match r {
         Ok(rec) => {
-            let profile = if a.force_profile {
-                a.profile
-            } else {
-                rec.profile.unwrap_or(a.profile)
-            };
-            let mut assessment = c.assess(&Document {
-                id: &rec.id,
-                text: &rec.text,
-                profile,
-            });
+            let profile = if a.force_profile { a.profile } else { rec.profile.unwrap_or(a.profile) };
+            let mut assessment = c.assess(&Document { id: &rec.id, text: &rec.text, profile });
             assessment.warnings.extend(rec.warnings.iter().cloned());
             localise_spans(&mut assessment, &rec.fields);
             OutRecord::Ok(OkRecord {
@@ -77,10 +59,7 @@ fn run_batch(
     c: &Classifier,
     sink: &mut dyn FnMut(OutRecord) -> std::io::Result<()>,
 ) -> anyhow::Result<Counts> {
-    let mut counts = Counts {
-        total: 0,
-        failed: Vec::new(),
-    };
+    let mut counts = Counts { total: 0, failed: Vec::new() };
     let csv_opts = CsvOptions {
         text_columns: a.text_columns.clone(),
         id_column: a.id_column.clone(),
@@ -125,14 +104,8 @@ fn run_batch(
                 }
             });
             for chunk in rx {
-                bytes += chunk
-                    .iter()
-                    .map(|r| r.as_ref().map_or(0, |r| r.text.len()))
-                    .sum::<usize>();
-                let outs: Vec<OutRecord> = chunk
-                    .into_par_iter()
-                    .map(|r| process(c, a, &source, r))
-                    .collect();
+                bytes += chunk.iter().map(|r| r.as_ref().map_or(0, |r| r.text.len())).sum::<usize>();
+                let outs: Vec<OutRecord> = chunk.into_par_iter().map(|r| process(c, a, &source, r)).collect();
                 for o in outs {
                     counts.total += 1;
                     if let OutRecord::Err(e) = &o {
@@ -159,12 +132,7 @@ fn report_failures(c: &Counts) -> i32 {
     if c.failed.is_empty() {
         return 0;
     }
-    let lines: Vec<String> = c
-        .failed
-        .iter()
-        .take(20)
-        .map(|(s, l)| format!("{s}:{l}"))
-        .collect();
+    let lines: Vec<String> = c.failed.iter().take(20).map(|(s, l)| format!("{s}:{l}")).collect();
     eprintln!(
         "vigie: {} of {} records failed ({}{}); all others were processed",
         c.failed.len(),
@@ -178,9 +146,7 @@ fn report_failures(c: &Counts) -> i32 {
 fn thread_pool(a: &BatchArgs) -> anyhow::Result<()> {
     if let Some(n) = a.threads {
         // Ignore "already initialised": only the first call configures it.
-        let _ = rayon::ThreadPoolBuilder::new()
-            .num_threads(n.max(1))
-            .build_global();
+        let _ = rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global();
     }
     Ok(())
 }
@@ -188,10 +154,7 @@ fn thread_pool(a: &BatchArgs) -> anyhow::Result<()> {
 pub fn score(a: &BatchArgs) -> anyhow::Result<i32> {
     thread_pool(a)?;
     let c = super::classifier(&a.model, None)?;
-    let stdout: Box<dyn Write> = Box::new(std::io::BufWriter::with_capacity(
-        1 << 16,
-        std::io::stdout().lock(),
-    ));
+    let stdout: Box<dyn Write> = Box::new(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock()));
     let mut w: Box<dyn RecordWriter> = writer(default_format(a.format), stdout);
     let counts = run_batch(a, &c, &mut |r| w.write(&r))?;
     w.finish()?;
@@ -255,28 +218,12 @@ pub fn triage(t: &TriageArgs) -> anyhow::Result<i32> {
         }
     }
     w.finish()?;
-    let fmt = |m: &BTreeMap<&str, usize>| {
-        m.iter()
-            .map(|(k, v)| format!("{k} {v}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    eprintln!(
-        "triage: {} records, {} failed",
-        counts.total,
-        counts.failed.len()
-    );
+    let fmt = |m: &BTreeMap<&str, usize>| m.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ");
+    eprintln!("triage: {} records, {} failed", counts.total, counts.failed.len());
     eprintln!("  by decision: {}", fmt(&bands));
     if !priorities.is_empty() {
         eprintln!("  by priority (reports): {}", fmt(&priorities));
     }
-    eprintln!(
-        "  by practice category: {}",
-        if categories.is_empty() {
-            "none".into()
-        } else {
-            fmt(&categories)
-        }
-    );
+    eprintln!("  by practice category: {}", if categories.is_empty() { "none".into() } else { fmt(&categories) });
     Ok(report_failures(&counts))
 }

@@ -29,11 +29,7 @@ pub enum CorpusCommand {
 fn load(data: &[PathBuf]) -> anyhow::Result<Corpus> {
     Corpus::load(data).map_err(|errs| {
         let shown: Vec<String> = errs.iter().take(20).map(|e| e.to_string()).collect();
-        anyhow::anyhow!(
-            "{} bad corpus line(s):\n  {}",
-            errs.len(),
-            shown.join("\n  ")
-        )
+        anyhow::anyhow!("{} bad corpus line(s):\n  {}", errs.len(), shown.join("\n  "))
     })
 }
 
@@ -56,10 +52,7 @@ pub fn run(a: &CorpusArgs) -> anyhow::Result<i32> {
             for (k, n) in &s.by_priority {
                 println!("  priority {k:<8} {n}");
             }
-            println!(
-                "  words per item: min {} · median {} · max {}",
-                s.words_min, s.words_median, s.words_max
-            );
+            println!("  words per item: min {} · median {} · max {}", s.words_min, s.words_median, s.words_max);
             println!("  distinct practices: {}", s.distinct_practices);
             println!("by tag:");
             for (k, n) in &s.by_tag {
@@ -72,27 +65,15 @@ pub fn run(a: &CorpusArgs) -> anyhow::Result<i32> {
             let dups = near_duplicates(&c.items, 0.8);
             let (tpl, top) = templated(&c.items, 10);
             let share = tpl.len() as f64 / c.items.len().max(1) as f64;
-            println!(
-                "{} items; near-duplicate pairs (3-gram Jaccard > 0.8): {}",
-                c.items.len(),
-                dups.len()
-            );
+            println!("{} items; near-duplicate pairs (3-gram Jaccard > 0.8): {}", c.items.len(), dups.len());
             for (a, b, j) in dups.iter().take(20) {
                 println!("  {} ~ {} ({j:.2})", c.items[*a].id, c.items[*b].id);
             }
-            println!(
-                "items sharing a 7-word run with ≥ 10 others: {} ({:.1} %, limit 5 %)",
-                tpl.len(),
-                100.0 * share
-            );
+            println!("items sharing a 7-word run with ≥ 10 others: {} ({:.1} %, limit 5 %)", tpl.len(), 100.0 * share);
             for (run, n) in top {
                 println!("  {n:>4} × {run}");
             }
-            Ok(if dups.is_empty() && share < 0.05 {
-                0
-            } else {
-                2
-            })
+            Ok(if dups.is_empty() && share < 0.05 { 0 } else { 2 })
         }
     }
 }

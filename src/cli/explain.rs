@@ -71,8 +71,7 @@ pub fn run(a: &ExplainArgs) -> anyhow::Result<i32> {
             if a.path.as_os_str() == "-" {
                 std::io::stdin().read_to_end(&mut buf)?;
             } else {
-                buf = std::fs::read(&a.path)
-                    .map_err(|e| anyhow::anyhow!("{}: {e}", a.path.display()))?;
+                buf = std::fs::read(&a.path).map_err(|e| anyhow::anyhow!("{}: {e}", a.path.display()))?;
             }
             String::from_utf8_lossy(&buf).into_owned()
         }
@@ -153,15 +152,7 @@ fn render(text: &str, ex: &Explanation, color: bool) -> String {
             _ => merged.push(m),
         }
     }
-    let _ = writeln!(
-        o,
-        "Texte (preuves {}):",
-        if color {
-            "en couleur"
-        } else {
-            "entre ⟦ ⟧, avec leur type"
-        }
-    );
+    let _ = writeln!(o, "Texte (preuves {}):", if color { "en couleur" } else { "entre ⟦ ⟧, avec leur type" });
     let mut body = String::new();
     let mut pos = 0;
     for (s, e, k) in &merged {
@@ -192,35 +183,16 @@ fn render(text: &str, ex: &Explanation, color: bool) -> String {
         let _ = writeln!(o, "Pratiques : aucune nommée.");
     }
     for p in a.practices.iter().chain(a.hints.iter()) {
-        let hint = if a.hints.iter().any(|h| h.id == p.id) {
-            " (terme évocateur seulement)"
-        } else {
-            ""
-        };
-        let _ = writeln!(
-            o,
-            "Pratique : {}{} — {} ; famille {}",
-            p.name,
-            hint,
-            status_words(p.status),
-            p.category.as_str()
-        );
+        let hint = if a.hints.iter().any(|h| h.id == p.id) { " (terme évocateur seulement)" } else { "" };
+        let _ =
+            writeln!(o, "Pratique : {}{} — {} ; famille {}", p.name, hint, status_words(p.status), p.category.as_str());
         let _ = writeln!(o, "  Pourquoi : {}", p.note);
         let _ = writeln!(o, "  Source publique : {}", p.source);
         for s in p.sources.iter().skip(1) {
             let _ = writeln!(o, "                    {s}");
         }
-        let spans: Vec<String> = p
-            .spans
-            .iter()
-            .map(|s| format!("« {} » [{}..{}]", s.text, s.start, s.end))
-            .collect();
-        let _ = writeln!(
-            o,
-            "  Trouvé : {}{}",
-            spans.join(", "),
-            if p.typo { " (à une faute près)" } else { "" }
-        );
+        let spans: Vec<String> = p.spans.iter().map(|s| format!("« {} » [{}..{}]", s.text, s.start, s.end)).collect();
+        let _ = writeln!(o, "  Trouvé : {}{}", spans.join(", "), if p.typo { " (à une faute près)" } else { "" });
     }
     let cue_line = |o: &mut String, title: &str, list: &[CueEffect]| {
         if list.is_empty() {
@@ -228,28 +200,12 @@ fn render(text: &str, ex: &Explanation, color: bool) -> String {
         }
         let _ = writeln!(o, "{title}");
         for c in list {
-            let spans: Vec<String> = c
-                .spans
-                .iter()
-                .take(3)
-                .map(|s| format!("« {} »", s.text))
-                .collect();
-            let _ = writeln!(
-                o,
-                "  {:+.2}  {} ({}) : {}",
-                c.weight,
-                c.label,
-                c.kind.as_str(),
-                spans.join(", ")
-            );
+            let spans: Vec<String> = c.spans.iter().take(3).map(|s| format!("« {} »", s.text)).collect();
+            let _ = writeln!(o, "  {:+.2}  {} ({}) : {}", c.weight, c.label, c.kind.as_str(), spans.join(", "));
         }
     };
     cue_line(&mut o, "Indices qui font monter le score :", &ex.raised_by);
-    cue_line(
-        &mut o,
-        "Indices qui font baisser le score :",
-        &ex.lowered_by,
-    );
+    cue_line(&mut o, "Indices qui font baisser le score :", &ex.lowered_by);
     if !a.top_features.is_empty() {
         let _ = writeln!(o, "Traits appris les plus lourds (poids × valeur) :");
         for f in &a.top_features {
@@ -259,19 +215,8 @@ fn render(text: &str, ex: &Explanation, color: bool) -> String {
     if !a.urgent_because.is_empty() {
         let _ = writeln!(o, "Ce qui rend le signalement urgent :");
         for f in &a.urgent_because {
-            let spans: Vec<String> = f
-                .spans
-                .iter()
-                .take(2)
-                .map(|s| format!("« {} »", s.text))
-                .collect();
-            let _ = writeln!(
-                o,
-                "  {:+.2}  {} {}",
-                f.contribution,
-                f.label,
-                spans.join(", ")
-            );
+            let spans: Vec<String> = f.spans.iter().take(2).map(|s| format!("« {} »", s.text)).collect();
+            let _ = writeln!(o, "  {:+.2}  {} {}", f.contribution, f.label, spans.join(", "));
         }
     }
     o

@@ -121,10 +121,7 @@ pub fn run() -> anyhow::Result<i32> {
 }
 
 /// Builds the classifier for a command, applying threshold overrides.
-pub fn classifier(
-    m: &ModelArgs,
-    profile_for_overrides: Option<Profile>,
-) -> anyhow::Result<vigie::Classifier> {
+pub fn classifier(m: &ModelArgs, profile_for_overrides: Option<Profile>) -> anyhow::Result<vigie::Classifier> {
     use anyhow::Context;
     let mut b = vigie::ClassifierBuilder::new();
     if let Some(p) = &m.model {
@@ -134,8 +131,8 @@ pub fn classifier(
     if let Some(file) = &m.profile_file {
         let text = std::fs::read_to_string(file)
             .with_context(|| format!("{}: cannot read the profile file", file.display()))?;
-        let table: std::collections::BTreeMap<Profile, vigie::Bands> = toml::from_str(&text)
-            .map_err(|e| anyhow::anyhow!("{}: {}", file.display(), e.message()))?;
+        let table: std::collections::BTreeMap<Profile, vigie::Bands> =
+            toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {}", file.display(), e.message()))?;
         for (p, bands) in table {
             c.set_bands(p, bands);
         }
@@ -149,8 +146,7 @@ pub fn classifier(
             let cur = c.bands(p);
             let flag = m.flag_at.unwrap_or(cur.flag_at());
             let review = m.review_at.unwrap_or(cur.review_at().min(flag));
-            let bands = vigie::Bands::new(flag, review)
-                .map_err(|e| anyhow::anyhow!("--flag-at/--review-at: {e}"))?;
+            let bands = vigie::Bands::new(flag, review).map_err(|e| anyhow::anyhow!("--flag-at/--review-at: {e}"))?;
             c.set_bands(p, bands);
         }
     }

@@ -40,10 +40,7 @@ pub fn localise_spans(a: &mut Assessment, fields: &[Field]) {
         return;
     }
     let fix = |s: &mut Span| {
-        if let Some(f) = fields
-            .iter()
-            .find(|f| s.start >= f.start && s.start <= f.end)
-        {
+        if let Some(f) = fields.iter().find(|f| s.start >= f.start && s.start <= f.end) {
             s.field = Some(f.name.clone());
             s.start -= f.start;
             s.end = s.end.saturating_sub(f.start).min(f.end - f.start);
@@ -69,10 +66,7 @@ pub fn writer(format: OutputFormat, out: Box<dyn Write>) -> Box<dyn RecordWriter
     match format {
         OutputFormat::Jsonl => Box::new(Jsonl(out)),
         OutputFormat::Json => Box::new(Json { out, first: true }),
-        OutputFormat::Csv => Box::new(Csv {
-            w: csv::Writer::from_writer(out),
-            header: false,
-        }),
+        OutputFormat::Csv => Box::new(Csv { w: csv::Writer::from_writer(out), header: false }),
         OutputFormat::Table => Box::new(Table { out, header: false }),
     }
 }
@@ -96,15 +90,13 @@ struct Json {
 
 impl RecordWriter for Json {
     fn write(&mut self, r: &OutRecord) -> std::io::Result<()> {
-        self.out
-            .write_all(if self.first { b"[\n" } else { b",\n" })?;
+        self.out.write_all(if self.first { b"[\n" } else { b",\n" })?;
         self.first = false;
         serde_json::to_writer_pretty(&mut self.out, r)?;
         Ok(())
     }
     fn finish(&mut self) -> std::io::Result<()> {
-        self.out
-            .write_all(if self.first { b"[]\n" } else { b"\n]\n" })?;
+        self.out.write_all(if self.first { b"[]\n" } else { b"\n]\n" })?;
         self.out.flush()
     }
 }
@@ -115,19 +107,11 @@ struct Csv {
 }
 
 fn practices_list(a: &Assessment) -> String {
-    a.practices
-        .iter()
-        .map(|p| p.name.as_str())
-        .collect::<Vec<_>>()
-        .join("; ")
+    a.practices.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join("; ")
 }
 
 fn cues_list(a: &Assessment) -> String {
-    a.cues
-        .iter()
-        .map(|c| c.id.as_str())
-        .collect::<Vec<_>>()
-        .join("; ")
+    a.cues.iter().map(|c| c.id.as_str()).collect::<Vec<_>>().join("; ")
 }
 
 impl RecordWriter for Csv {
@@ -215,25 +199,11 @@ impl RecordWriter for Table {
                 let a = &o.assessment;
                 let mut what = practices_list(a);
                 if what.is_empty() {
-                    what = a
-                        .hints
-                        .iter()
-                        .map(|p| format!("({})", p.name))
-                        .collect::<Vec<_>>()
-                        .join("; ");
+                    what = a.hints.iter().map(|p| format!("({})", p.name)).collect::<Vec<_>>().join("; ");
                 }
-                let cues = a
-                    .cues
-                    .iter()
-                    .map(|c| c.label.as_str())
-                    .collect::<Vec<_>>()
-                    .join("; ");
+                let cues = a.cues.iter().map(|c| c.label.as_str()).collect::<Vec<_>>().join("; ");
                 if !cues.is_empty() {
-                    what = if what.is_empty() {
-                        cues
-                    } else {
-                        format!("{what} | {cues}")
-                    };
+                    what = if what.is_empty() { cues } else { format!("{what} | {cues}") };
                 }
                 writeln!(
                     self.out,
@@ -246,13 +216,7 @@ impl RecordWriter for Table {
                     cut(&what, 90)
                 )
             }
-            OutRecord::Err(e) => writeln!(
-                self.out,
-                "{:<18} ERROR    line {}: {}",
-                cut(&e.id, 18),
-                e.line,
-                e.error
-            ),
+            OutRecord::Err(e) => writeln!(self.out, "{:<18} ERROR    line {}: {}", cut(&e.id, 18), e.line, e.error),
         }
     }
     fn finish(&mut self) -> std::io::Result<()> {

@@ -41,26 +41,21 @@ pub struct TrainArgs {
 fn load_corpus(paths: &[PathBuf]) -> anyhow::Result<Corpus> {
     Corpus::load(paths).map_err(|errs| {
         let shown: Vec<String> = errs.iter().take(20).map(|e| e.to_string()).collect();
-        anyhow::anyhow!(
-            "{} bad corpus line(s):\n  {}",
-            errs.len(),
-            shown.join("\n  ")
-        )
+        anyhow::anyhow!("{} bad corpus line(s):\n  {}", errs.len(), shown.join("\n  "))
     })
 }
 
 pub fn train(a: &TrainArgs) -> anyhow::Result<i32> {
     let t0 = std::time::Instant::now();
-    let lexicon_toml = std::fs::read_to_string(&a.lexicon)
-        .with_context(|| format!("{}: cannot read", a.lexicon.display()))?;
+    let lexicon_toml =
+        std::fs::read_to_string(&a.lexicon).with_context(|| format!("{}: cannot read", a.lexicon.display()))?;
     let lexicon = Lexicon::from_toml_str(&lexicon_toml, &a.lexicon.display().to_string())?;
     let corpus = load_corpus(&a.data)?;
     let pipeline = Pipeline::new(lexicon);
     let pb = if std::io::stderr().is_terminal() {
         let pb = indicatif::ProgressBar::new(corpus.items.len() as u64);
         pb.set_style(
-            indicatif::ProgressStyle::with_template("featurizing {bar:40} {pos}/{len} ({per_sec})")
-                .expect("template"),
+            indicatif::ProgressStyle::with_template("featurizing {bar:40} {pos}/{len} ({per_sec})").expect("template"),
         );
         pb
     } else {
@@ -74,12 +69,11 @@ pub fn train(a: &TrainArgs) -> anyhow::Result<i32> {
         max_features: a.max_features.unwrap_or(d.max_features),
         ..d
     };
-    let (data, report) = fit(&pipeline, &lexicon_toml, &corpus, &opts, &|| pb.inc(1))
-        .map_err(|e| anyhow::anyhow!(e))?;
+    let (data, report) =
+        fit(&pipeline, &lexicon_toml, &corpus, &opts, &|| pb.inc(1)).map_err(|e| anyhow::anyhow!(e))?;
     pb.finish_and_clear();
     let bytes = Model::to_bytes(&data);
-    std::fs::write(&a.out, &bytes)
-        .with_context(|| format!("{}: cannot write the model", a.out.display()))?;
+    std::fs::write(&a.out, &bytes).with_context(|| format!("{}: cannot write the model", a.out.display()))?;
     if let Some(path) = &a.oof {
         let mut out = String::new();
         for (id, p) in &report.out_of_fold {
@@ -96,23 +90,14 @@ pub fn train(a: &TrainArgs) -> anyhow::Result<i32> {
         a.out.display(),
         bytes.len() / 1024
     );
-    eprintln!(
-        "features: {} seen, {} used; learner: {}",
-        report.features_seen, report.features_used, report.chosen
-    );
+    eprintln!("features: {} seen, {} used; learner: {}", report.features_seen, report.features_used, report.chosen);
     for (name, f1) in &report.learners {
-        eprintln!(
-            "  {}-fold out-of-fold F1 at p ≥ 0.5: {:.3}  {}",
-            report.folds, f1, name
-        );
+        eprintln!("  {}-fold out-of-fold F1 at p ≥ 0.5: {:.3}  {}", report.folds, f1, name);
     }
     for (p, (f, r)) in &report.bands {
         eprintln!("  thresholds {p}: flag ≥ {f:.3}, review ≥ {r:.3}");
     }
-    eprintln!(
-        "grouped {}-fold cross-validation (flag + review = sent to review):",
-        report.folds
-    );
+    eprintln!("grouped {}-fold cross-validation (flag + review = sent to review):", report.folds);
     for (k, m) in &cv.by_kind {
         eprintln!(
             "  {k:<7} precision {:.3} recall {:.3} F1 {:.3} | flag band alone: precision {:.3} recall {:.3} | recall@p90 {:.3}",
@@ -148,39 +133,26 @@ pub enum EvalFormat {
 
 pub fn eval(a: &EvalArgs) -> anyhow::Result<i32> {
     let c = super::classifier(
-        &super::ModelArgs {
-            model: a.model.clone(),
-            flag_at: None,
-            review_at: None,
-            profile_file: None,
-        },
+        &super::ModelArgs { model: a.model.clone(), flag_at: None, review_at: None, profile_file: None },
         None,
     )?;
     let corpus = load_corpus(&a.data)?;
-    let docs: Vec<Document> = corpus
-        .items
-        .iter()
-        .map(|i| Document {
-            id: &i.id,
-            text: &i.text,
-            profile: i.kind,
-        })
-        .collect();
+    let docs: Vec<Document> =
+        corpus.items.iter().map(|i| Document { id: &i.id, text: &i.text, profile: i.kind }).collect();
     let res = c.classify_batch(&docs);
-    let preds: Vec<Prediction> = res
-        .iter()
-        .map(|r| Prediction {
-            score: r.score,
-            decision: r.decision,
-            priority: r.priority,
-        })
-        .collect();
+    let preds: Vec<Prediction> =
+        res.iter().map(|r| Prediction { score: r.score, decision: r.decision, priority: r.priority }).collect();
     let rep = eval::report(&corpus.items, &preds);
     let errors: Vec<serde_json::Value> = corpus
         .items
         .iter()
         .zip(&res)
-        .filter(|(i, r)| i.is_flag() != r.decision.sent_to_review() || (i.kind == vigie::Profile::Report && i.is_flag() && i.is_urgent() != (r.priority == Some(vigie::Priority::Urgent))))
+        .filter(|(i, r)| {
+            i.is_flag() != r.decision.sent_to_review()
+                || (i.kind == vigie::Profile::Report
+                    && i.is_flag()
+                    && i.is_urgent() != (r.priority == Some(vigie::Priority::Urgent)))
+        })
         .map(|(i, r)| {
             serde_json::json!({
                 "id": i.id, "kind": i.kind, "gold": if i.is_flag() {"flag"} else {"clear"},
@@ -222,11 +194,7 @@ pub fn eval(a: &EvalArgs) -> anyhow::Result<i32> {
     );
     println!(
         "urgent (reports): precision {:.3} recall {:.3} F1 {:.3} (support {}, predicted {})",
-        rep.urgent.precision,
-        rep.urgent.recall,
-        rep.urgent.f1,
-        rep.urgent.support,
-        rep.urgent.predicted
+        rep.urgent.precision, rep.urgent.recall, rep.urgent.f1, rep.urgent.support, rep.urgent.predicted
     );
     println!("confusion (gold → decision):");
     for (g, m) in &rep.confusion {
