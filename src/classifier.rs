@@ -473,8 +473,9 @@ impl Contributions {
         all.retain(|(c, _)| *c != 0.0 && (!positive_only || *c > 0.0));
         let key = |src: &Share| -> (u8, u64) {
             match src {
-                Share::Word(Ok(id), _) => (0, *id as u64),
-                Share::Word(Err(i), _) => (1, *i as u64),
+                // Ties break on text position, never on cache ids, so results
+                // do not depend on which thread's cache scored the text.
+                Share::Word(_, w) => (0, w.spans.spans[0].0 as u64),
                 Share::Bigram(b) => (2, b.3.spans[0].0 as u64),
                 Share::Named(n) => (3, n.2.first().map_or(0, |s| s.0) as u64),
             }

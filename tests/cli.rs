@@ -401,3 +401,26 @@ fn invalid_profile_file_is_a_fatal_error_naming_it() {
         .code(1)
         .stderr(predicate::str::contains("bands.toml").and(predicate::str::contains("review_at")));
 }
+
+#[test]
+fn results_do_not_depend_on_the_number_of_threads() {
+    let run = |threads: &str| {
+        vigie()
+            .args([
+                "score",
+                "--input",
+                "jsonl",
+                "--threads",
+                threads,
+                "--format",
+                "jsonl",
+                "data/corpus/courses-ca.jsonl",
+            ])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone()
+    };
+    assert!(run("1") == run("2"), "output differs between 1 and 2 threads");
+}

@@ -54,10 +54,14 @@ fn process(c: &Classifier, a: &BatchArgs, source: &str, r: RecordResult) -> OutR
 /// Streams every input through the classifier, calling `sink` with output
 /// records in input order. A reader thread parses chunks while the pool
 /// scores the previous one.
-fn run_batch(
+///
+/// `render` runs on the worker threads too (for JSON Lines it serialises the
+/// record), so that only the writing of finished bytes stays on this thread.
+fn run_batch<T: Send>(
     a: &BatchArgs,
     c: &Classifier,
-    sink: &mut dyn FnMut(OutRecord) -> std::io::Result<()>,
+    render: &(dyn Fn(OutRecord) -> T + Sync),
+    sink: &mut dyn FnMut(T) -> std::io::Result<()>,
 ) -> anyhow::Result<Counts> {
     let mut counts = Counts { total: 0, failed: Vec::new() };
     let csv_opts = CsvOptions {
@@ -82,12 +86,12 @@ fn run_batch(
             Err(e) => {
                 counts.total += 1;
                 counts.failed.push((source.clone(), 0));
-                sink(OutRecord::Err(ErrRecord {
+                sink(render(OutRecord::Err(ErrRecord {
                     id: source.clone(),
                     source: source.clone(),
                     line: 0,
                     error: format!("cannot open: {e}"),
-                }))?;
+                })))?;
                 continue;
             }
         };
@@ -105,11 +109,18 @@ fn run_batch(
             });
             for chunk in rx {
                 bytes += chunk.iter().map(|r| r.as_ref().map_or(0, |r| r.text.len())).sum::<usize>();
-                let outs: Vec<OutRecord> = chunk.into_par_iter().map(|r| process(c, a, &source, r)).collect();
-                for o in outs {
+                let outs: Vec<(Option<usize>, T)> = chunk
+                    .into_par_iter()
+                    .map(|r| {
+                        let o = process(c, a, &source, r);
+                        let failed = if let OutRecord::Err(e) = &o { Some(e.line) } else { None };
+                        (failed, render(o))
+                    })
+                    .collect();
+                for (failed, o) in outs {
                     counts.total += 1;
-                    if let OutRecord::Err(e) = &o {
-                        counts.failed.push((e.source.clone(), e.line));
+                    if let Some(line) = failed {
+                        counts.failed.push((source.clone(), line));
                     }
                     sink(o)?;
                 }
@@ -154,10 +165,24 @@ fn thread_pool(a: &BatchArgs) -> anyhow::Result<()> {
 pub fn score(a: &BatchArgs) -> anyhow::Result<i32> {
     thread_pool(a)?;
     let c = super::classifier(&a.model, None)?;
-    let stdout: Box<dyn Write> = Box::new(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock()));
-    let mut w: Box<dyn RecordWriter> = writer(default_format(a.format), stdout);
-    let counts = run_batch(a, &c, &mut |r| w.write(&r))?;
-    w.finish()?;
+    let format = default_format(a.format);
+    let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let counts = if format == OutputFormat::Jsonl {
+        // Serialise on the workers; this thread only writes bytes.
+        let render = |o: OutRecord| {
+            let mut line = serde_json::to_vec(&o).expect("output records serialise");
+            line.push(b'\n');
+            line
+        };
+        let counts = run_batch(a, &c, &render, &mut |line: Vec<u8>| stdout.write_all(&line))?;
+        stdout.flush()?;
+        counts
+    } else {
+        let mut w: Box<dyn RecordWriter> = writer(format, Box::new(stdout));
+        let counts = run_batch(a, &c, &|o| o, &mut |r| w.write(&r))?;
+        w.finish()?;
+        counts
+    };
     Ok(report_failures(&counts))
 }
 
@@ -182,7 +207,7 @@ pub fn triage(t: &TriageArgs) -> anyhow::Result<i32> {
     thread_pool(a)?;
     let c = super::classifier(&a.model, None)?;
     let mut all = Vec::new();
-    let counts = run_batch(a, &c, &mut |r| {
+    let counts = run_batch(a, &c, &|o| o, &mut |r| {
         all.push(r);
         Ok(())
     })?;
