@@ -60,17 +60,12 @@ pub struct Urgent {
     pub predicted: usize,
 }
 
-/// A full evaluation.
+/// A full evaluation. Its JSON form has the overall metrics at top level.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub note: String,
-    pub items: usize,
-    pub precision: f64,
-    pub recall: f64,
-    pub f1: f64,
-    pub accuracy: f64,
-    pub flag_only: Prf,
-    pub recall_at_p90: f64,
+    #[serde(flatten)]
+    pub overall: Metrics,
     /// gold label → decision → count
     pub confusion: BTreeMap<String, BTreeMap<String, usize>>,
     pub by_kind: BTreeMap<String, Metrics>,
@@ -191,13 +186,7 @@ pub fn report(items: &[Item], preds: &[Prediction]) -> Report {
     let u = Prf::from_counts(utp, ufp, ufn);
     Report {
         note: "precision, recall and f1 count flag and review decisions as sent to review; flag_only counts the flag band alone".into(),
-        items: items.len(),
-        precision: overall.precision,
-        recall: overall.recall,
-        f1: overall.f1,
-        accuracy: overall.accuracy,
-        flag_only: overall.flag_only,
-        recall_at_p90: overall.recall_at_p90,
+        overall,
         confusion,
         by_kind,
         by_tag,

@@ -122,28 +122,10 @@ pub fn named_features(hits: &Hits, lex: &Lexicon, profile: Profile, emit: &mut d
         cats.push((e.category, spans.clone()));
         stats.push((e.status, spans));
     }
-    cats.sort_by_key(|c| c.0);
-    cats.dedup_by(|a, b| {
-        if a.0 == b.0 {
-            b.1.extend(a.1.iter().copied());
-            true
-        } else {
-            false
-        }
-    });
-    for (c, spans) in &cats {
+    for (c, spans) in &merge_by_key(cats) {
         emit(&format!("pc:{}", c.as_str()), spans);
     }
-    stats.sort_by_key(|s| s.0);
-    stats.dedup_by(|a, b| {
-        if a.0 == b.0 {
-            b.1.extend(a.1.iter().copied());
-            true
-        } else {
-            false
-        }
-    });
-    for (s, spans) in &stats {
+    for (s, spans) in &merge_by_key(stats) {
         emit(&format!("ps:{}", s.as_str()), spans);
         emit(&format!("kps:{kind}:{}", s.as_str()), spans);
     }
@@ -195,6 +177,20 @@ pub fn named_features(hits: &Hits, lex: &Lexicon, profile: Profile, emit: &mut d
             emit(&format!("x:{kind}:urgent+practice"), &[]);
         }
     }
+}
+
+/// Sorts (key, spans) pairs by key and merges the spans of equal keys.
+fn merge_by_key<K: Ord + Copy>(mut v: Vec<(K, Vec<(usize, usize)>)>) -> Vec<(K, Vec<(usize, usize)>)> {
+    v.sort_by_key(|x| x.0);
+    v.dedup_by(|a, b| {
+        if a.0 == b.0 {
+            b.1.append(&mut a.1);
+            true
+        } else {
+            false
+        }
+    });
+    v
 }
 
 /// A sparse feature vector: (hash, value), sorted by hash, no duplicates.

@@ -8,19 +8,24 @@ fn vigie() -> Command {
     Command::cargo_bin("vigie").unwrap()
 }
 
+/// Runs a command that must succeed and returns its standard output.
+trait OkStdout {
+    fn ok_stdout(&mut self) -> Vec<u8>;
+}
+
+impl OkStdout for Command {
+    fn ok_stdout(&mut self) -> Vec<u8> {
+        self.assert().success().get_output().stdout.clone()
+    }
+}
+
 fn jsonl(out: &[u8]) -> Vec<Value> {
     String::from_utf8_lossy(out).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
 }
 
 #[test]
 fn score_writes_one_record_per_input_record_in_order() {
-    let out = vigie()
-        .args(["score", "--input", "jsonl", "data/samples/courses.jsonl"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let out = vigie().args(["score", "--input", "jsonl", "data/samples/courses.jsonl"]).ok_stdout();
     let recs = jsonl(&out);
     let ids: Vec<&str> = recs.iter().map(|r| r["id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["ODPC-2291-01", "ODPC-2291-02", "ODPC-3104-07", "ODPC-3311-02", "ODPC-4020-11", "ODPC-4020-12"]);
@@ -55,7 +60,7 @@ fn text_input_scores_each_file_as_one_document() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("cours.txt");
     std::fs::write(&p, "Initiation à la biokinergie, niveau 1.\nDeuxième ligne.").unwrap();
-    let out = vigie().args(["score", "--format", "jsonl"]).arg(&p).assert().success().get_output().stdout.clone();
+    let out = vigie().args(["score", "--format", "jsonl"]).arg(&p).ok_stdout();
     let recs = jsonl(&out);
     assert_eq!(recs.len(), 1);
     let span = &recs[0]["practices"][0]["spans"][0];
@@ -92,11 +97,7 @@ fn csv_columns_are_joined_and_spans_name_their_column() {
             "methodes",
         ])
         .arg("data/samples/courses.csv")
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+        .ok_stdout();
     let recs = jsonl(&out);
     assert_eq!(recs.len(), 3);
     assert_eq!(recs[0]["id"], "DPC-801");
@@ -144,11 +145,7 @@ fn review_threshold_above_flag_threshold_is_refused() {
 fn flag_threshold_override_changes_decisions() {
     let out = vigie()
         .args(["score", "--input", "jsonl", "--flag-at", "1.0", "--review-at", "1.0", "data/samples/courses.jsonl"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+        .ok_stdout();
     assert!(jsonl(&out).iter().all(|r| r["decision"] == "clear"));
 }
 
@@ -156,23 +153,9 @@ fn flag_threshold_override_changes_decisions() {
 fn output_does_not_echo_the_text_unless_asked() {
     let text = "Mon frère a tout quitté pour suivre un magnétiseur qui lui promet une guérison totale de son diabète.";
     let input = format!("{{\"id\":\"x\",\"kind\":\"report\",\"text\":{}}}\n", serde_json::to_string(text).unwrap());
-    let out = vigie()
-        .args(["score", "--input", "jsonl", "-"])
-        .write_stdin(input.clone())
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let out = vigie().args(["score", "--input", "jsonl", "-"]).write_stdin(input.clone()).ok_stdout();
     assert!(!String::from_utf8_lossy(&out).contains(text));
-    let out = vigie()
-        .args(["score", "--input", "jsonl", "--include-text", "-"])
-        .write_stdin(input)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let out = vigie().args(["score", "--input", "jsonl", "--include-text", "-"]).write_stdin(input).ok_stdout();
     assert_eq!(jsonl(&out)[0]["text"], text);
 }
 
@@ -219,11 +202,7 @@ fn triage_only_keeps_the_requested_bands() {
             "flag,review",
             "data/samples/reports.jsonl",
         ])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+        .ok_stdout();
     let recs = jsonl(&out);
     assert!(!recs.is_empty());
     assert!(recs.iter().all(|r| r["decision"] != "clear"));
@@ -261,11 +240,7 @@ fn explain_json_has_the_bands_and_cue_effects() {
             "--text",
             "Ma mère a arrêté sa chimiothérapie pour suivre un décodeur biologique.",
         ])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+        .ok_stdout();
     let v: Value = serde_json::from_slice(&out).unwrap();
     for key in ["score", "decision", "flag_at", "review_at", "raised_by", "lowered_by", "top_features", "practices"] {
         assert!(v.get(key).is_some(), "missing {key}");
@@ -282,14 +257,7 @@ fn eval_json_has_the_documented_top_level_keys() {
          {\"id\":\"2\",\"kind\":\"report\",\"text\":\"J'ai perdu mon passeport\",\"label\":\"clear\",\"priority\":null,\"practices\":[],\"tags\":[\"misdirected\"]}\n",
     )
     .unwrap();
-    let out = vigie()
-        .args(["eval", "--format", "json", "--errors", "--data"])
-        .arg(&p)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let out = vigie().args(["eval", "--format", "json", "--errors", "--data"]).arg(&p).ok_stdout();
     let v: Value = serde_json::from_slice(&out).unwrap();
     for key in
         ["precision", "recall", "f1", "accuracy", "recall_at_p90", "confusion", "by_kind", "by_tag", "urgent", "errors"]
@@ -326,11 +294,7 @@ fn empty_and_whitespace_documents_are_scored_clear() {
     let out = vigie()
         .args(["score", "--input", "jsonl", "-"])
         .write_stdin("{\"id\":\"e\",\"text\":\"\"}\n{\"id\":\"w\",\"text\":\"   \\n\\t \"}\n")
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+        .ok_stdout();
     let recs = jsonl(&out);
     assert_eq!(recs.len(), 2);
     assert!(recs.iter().all(|r| r["decision"] == "clear" && r["practices"].as_array().unwrap().is_empty()));
@@ -342,7 +306,7 @@ fn binary_file_is_read_with_a_warning_not_a_crash() {
     let p = dir.path().join("blob.bin");
     let bytes: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2654435761) >> 24) as u8).collect();
     std::fs::write(&p, bytes).unwrap();
-    let out = vigie().args(["score", "--format", "jsonl"]).arg(&p).assert().success().get_output().stdout.clone();
+    let out = vigie().args(["score", "--format", "jsonl"]).arg(&p).ok_stdout();
     let recs = jsonl(&out);
     assert_eq!(recs.len(), 1);
     let warnings = recs[0]["warnings"].as_array().unwrap();
@@ -354,14 +318,7 @@ fn invalid_utf8_line_is_decoded_with_a_warning() {
     let mut input = b"{\"id\":\"x\",\"text\":\"caf".to_vec();
     input.push(0xE9);
     input.extend_from_slice(b" et reiki\"}\n");
-    let out = vigie()
-        .args(["score", "--input", "jsonl", "-"])
-        .write_stdin(input)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let out = vigie().args(["score", "--input", "jsonl", "-"]).write_stdin(input).ok_stdout();
     let recs = jsonl(&out);
     assert!(recs[0]["warnings"][0].as_str().unwrap().contains("UTF-8"));
     assert_eq!(recs[0]["practices"][0]["name"], "Reiki");
@@ -373,16 +330,8 @@ fn profile_file_sets_thresholds_per_profile() {
     let p = dir.path().join("bands.toml");
     std::fs::write(&p, "[course]\nflag_at = 1.0\nreview_at = 1.0\n[report]\nflag_at = 0.0\nreview_at = 0.0\n").unwrap();
     let input = "{\"id\":\"c\",\"kind\":\"course\",\"text\":\"Stage de reiki, premier degré\"}\n{\"id\":\"r\",\"kind\":\"report\",\"text\":\"J'ai perdu mon passeport\"}\n";
-    let out = vigie()
-        .args(["score", "--input", "jsonl", "--profile-file"])
-        .arg(&p)
-        .arg("-")
-        .write_stdin(input)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let out =
+        vigie().args(["score", "--input", "jsonl", "--profile-file"]).arg(&p).arg("-").write_stdin(input).ok_stdout();
     let recs = jsonl(&out);
     assert_eq!(recs[0]["decision"], "clear");
     assert_eq!(recs[1]["decision"], "flag");
@@ -416,11 +365,7 @@ fn results_do_not_depend_on_the_number_of_threads() {
                 "jsonl",
                 "data/corpus/courses-ca.jsonl",
             ])
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone()
+            .ok_stdout()
     };
     assert!(run("1") == run("2"), "output differs between 1 and 2 threads");
 }

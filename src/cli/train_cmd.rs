@@ -169,7 +169,7 @@ pub fn eval(a: &EvalArgs) -> anyhow::Result<i32> {
         println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(0);
     }
-    println!("{} items · model {}", rep.items, c.model().id);
+    println!("{} items · model {}", rep.overall.items, c.model().id);
     println!("{}", rep.note);
     println!(
         "{:<24} {:>9} {:>7} {:>7} {:>9} {:>11} {:>11}",
@@ -183,14 +183,20 @@ pub fn eval(a: &EvalArgs) -> anyhow::Result<i32> {
     };
     println!(
         "{:<24} {:>9.3} {:>7.3} {:>7.3} {:>9.3} {:>11.3} {:>11}",
-        "all", rep.precision, rep.recall, rep.f1, rep.accuracy, rep.recall_at_p90, rep.items
+        "all",
+        rep.overall.precision,
+        rep.overall.recall,
+        rep.overall.f1,
+        rep.overall.accuracy,
+        rep.overall.recall_at_p90,
+        rep.overall.items
     );
     for (k, m) in &rep.by_kind {
         row(&format!("kind {k}"), m);
     }
     println!(
         "flag band alone: precision {:.3} recall {:.3} F1 {:.3}",
-        rep.flag_only.precision, rep.flag_only.recall, rep.flag_only.f1
+        rep.overall.flag_only.precision, rep.overall.flag_only.recall, rep.overall.flag_only.f1
     );
     println!(
         "urgent (reports): precision {:.3} recall {:.3} F1 {:.3} (support {}, predicted {})",
