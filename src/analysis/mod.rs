@@ -65,7 +65,7 @@ pub struct Analysis<'c> {
 /// use vigie::analysis::{analyze, word::WordCache};
 /// let mut cache = WordCache::default();
 /// let a = analyze("Formation à la k1nésiologie", &mut cache);
-/// assert_eq!(a.keys, "formationakinesiologie");
+/// assert_eq!(a.keys, "formationalakinesiologie");
 /// assert_eq!(a.stems, "format kinesiolog");
 /// ```
 pub fn analyze<'c>(text: &str, cache: &'c mut WordCache) -> Analysis<'c> {
