@@ -84,6 +84,10 @@ pub struct Matcher {
     /// deletion variant -> indices into `typo_terms`
     typo_index: FxHashMap<String, Vec<u32>>,
     typo_terms: Vec<(String, u32)>,
+    /// Longest word that can be one edit from a typo term. Longer words are
+    /// not looked up: the lookup costs the square of the word's length, and a
+    /// hostile text can hold a word of a megabyte.
+    typo_max_len: usize,
     /// Identifies this matcher in word-cache memos.
     id: u64,
 }
@@ -191,6 +195,7 @@ impl Matcher {
             lookalike_keys,
             cues: build(&cue_patterns, MatchKind::Standard),
             cue_pats,
+            typo_max_len: typo_terms.iter().map(|t| t.0.len() + 1).max().unwrap_or(0),
             typo_index,
             typo_terms,
             id: NEXT_MATCHER_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
@@ -261,7 +266,8 @@ impl Matcher {
             for t in &a.tokens {
                 let w = a.word(t);
                 let key = &w.key.text;
-                if w.folded.text.len() < TYPO_MIN_LEN - 1 || self.lookalike_keys.contains(key.as_str()) {
+                let len = w.folded.text.len();
+                if len < TYPO_MIN_LEN - 1 || len > self.typo_max_len || self.lookalike_keys.contains(key.as_str()) {
                     continue;
                 }
                 let s = t.key_start;

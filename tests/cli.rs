@@ -369,3 +369,32 @@ fn results_do_not_depend_on_the_number_of_threads() {
     };
     assert!(run("1") == run("2"), "output differs between 1 and 2 threads");
 }
+
+#[test]
+fn a_one_megabyte_word_is_scored_without_quadratic_work() {
+    // Found by fuzzing: the one-typo lookup used to cost the square of a
+    // word's length. A megabyte-long word would not finish.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("word.txt");
+    let word: String =
+        (0..1_000_000u32).map(|i| (b'a' + (i.wrapping_mul(2654435761) >> 27) as u8 % 26) as char).collect();
+    std::fs::write(&p, word).unwrap();
+    let recs = jsonl(
+        &vigie().args(["score", "--format", "jsonl"]).arg(&p).timeout(std::time::Duration::from_secs(60)).ok_stdout(),
+    );
+    assert_eq!(recs.len(), 1);
+    assert_eq!(recs[0]["decision"], "clear");
+}
+
+#[test]
+fn fuzzing_regressions_score_cleanly() {
+    let mut n = 0;
+    for entry in std::fs::read_dir("fuzz/regressions/analysis").unwrap() {
+        let f = entry.unwrap().path();
+        let recs = jsonl(&vigie().args(["score", "--format", "jsonl"]).arg(&f).ok_stdout());
+        assert_eq!(recs.len(), 1, "{}", f.display());
+        assert!(recs[0].get("error").is_none(), "{}", f.display());
+        n += 1;
+    }
+    assert!(n >= 2, "regression inputs missing");
+}
