@@ -34,7 +34,12 @@ pub struct Pipeline {
 
 /// Splits `text` into windows of at most `max` bytes, cut after a whitespace
 /// character when there is one in the second half of the window.
+///
+/// # Panics
+/// When `max < 4`: a window must be able to hold any UTF-8 character, or
+/// the iteration could not advance.
 pub fn windows(text: &str, max: usize) -> impl Iterator<Item = (usize, &str)> {
+    assert!(max >= 4, "a window must hold at least one UTF-8 character (4 bytes)");
     let mut start = 0usize;
     std::iter::from_fn(move || {
         if start >= text.len() {
@@ -136,5 +141,11 @@ mod tests {
         let text = "éééééééééé";
         let parts: Vec<&str> = windows(text, 5).map(|p| p.1).collect();
         assert_eq!(parts.concat(), text);
+    }
+
+    #[test]
+    #[should_panic(expected = "at least one UTF-8 character")]
+    fn windows_too_small_for_a_character_are_refused() {
+        let _ = windows("é", 1).count();
     }
 }

@@ -9,9 +9,12 @@
 //! - `score` and `urgency` are in [0, 1] and not NaN; contributions are finite;
 //! - windows cover the text exactly, in order, each at most `max` bytes.
 //!
-//! An input starting with `\0WIN` is put right after 1 MiB minus half its
-//! length of spaces, so that it straddles the classifier's window boundary
-//! (`vigie::pipeline::WINDOW`) and exercises the offset shift of later windows.
+//! An input starting with `\0WIN` is written twice, the second copy starting
+//! half its length before the classifier's window boundary
+//! (`vigie::pipeline::WINDOW`), spaces in between: this exercises the offset
+//! shift of later windows. The classifier's word cache holds only
+//! `CACHE_WORDS` words, so that it is emptied between windows and between
+//! inputs (`WordCache::trim`, `FeatureSink::words_forgotten`).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -22,10 +25,15 @@ use vigie::pipeline::{windows, WINDOW};
 use vigie::{Assessment, Classifier, Profile};
 
 const WINDOW_MAGIC: &[u8] = b"\0WIN";
+const CACHE_WORDS: usize = 64;
 
 fn classifier() -> &'static Classifier {
     static C: OnceLock<Classifier> = OnceLock::new();
-    C.get_or_init(|| Classifier::builtin().expect("builtin model loads"))
+    C.get_or_init(|| {
+        let c = Classifier::builtin().expect("builtin model loads");
+        c.with_workspace(|ws| ws.cache = WordCache::with_capacity(CACHE_WORDS));
+        c
+    })
 }
 
 fn check_range(text: &str, what: &str, start: usize, end: usize) {
@@ -153,7 +161,8 @@ fuzz_target!(|data: &[u8]| {
     let owned;
     let text: &str = if let Some(rest) = data.strip_prefix(WINDOW_MAGIC) {
         let tail = String::from_utf8_lossy(rest);
-        let mut t = " ".repeat(WINDOW - tail.len() / 2);
+        let mut t = tail.to_string();
+        t.push_str(&" ".repeat(WINDOW.saturating_sub(tail.len() + tail.len() / 2).max(1)));
         t.push_str(&tail);
         owned = t;
         &owned
