@@ -26,7 +26,8 @@ pub enum CorpusCommand {
     },
 }
 
-fn load(data: &[PathBuf]) -> anyhow::Result<Corpus> {
+/// Loads a corpus, reporting up to 20 bad lines (shared by train and eval).
+pub fn load(data: &[PathBuf]) -> anyhow::Result<Corpus> {
     Corpus::load(data).map_err(|errs| {
         let shown: Vec<String> = errs.iter().take(20).map(|e| e.to_string()).collect();
         anyhow::anyhow!("{} bad corpus line(s):\n  {}", errs.len(), shown.join("\n  "))

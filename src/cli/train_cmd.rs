@@ -4,7 +4,6 @@ use anyhow::Context;
 use clap::Args;
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use vigie::corpus::Corpus;
 use vigie::eval::{self, Prediction};
 use vigie::model::Model;
 use vigie::pipeline::Pipeline;
@@ -38,19 +37,12 @@ pub struct TrainArgs {
     pub oof: Option<PathBuf>,
 }
 
-fn load_corpus(paths: &[PathBuf]) -> anyhow::Result<Corpus> {
-    Corpus::load(paths).map_err(|errs| {
-        let shown: Vec<String> = errs.iter().take(20).map(|e| e.to_string()).collect();
-        anyhow::anyhow!("{} bad corpus line(s):\n  {}", errs.len(), shown.join("\n  "))
-    })
-}
-
 pub fn train(a: &TrainArgs) -> anyhow::Result<i32> {
     let t0 = std::time::Instant::now();
     let lexicon_toml =
         std::fs::read_to_string(&a.lexicon).with_context(|| format!("{}: cannot read", a.lexicon.display()))?;
     let lexicon = Lexicon::from_toml_str(&lexicon_toml, &a.lexicon.display().to_string())?;
-    let corpus = load_corpus(&a.data)?;
+    let corpus = super::corpus_cmd::load(&a.data)?;
     let pipeline = Pipeline::new(lexicon);
     let pb = if std::io::stderr().is_terminal() {
         let pb = indicatif::ProgressBar::new(corpus.items.len() as u64);
@@ -136,7 +128,7 @@ pub fn eval(a: &EvalArgs) -> anyhow::Result<i32> {
         &super::ModelArgs { model: a.model.clone(), flag_at: None, review_at: None, profile_file: None },
         None,
     )?;
-    let corpus = load_corpus(&a.data)?;
+    let corpus = super::corpus_cmd::load(&a.data)?;
     let docs: Vec<Document> =
         corpus.items.iter().map(|i| Document { id: &i.id, text: &i.text, profile: i.kind }).collect();
     let res = c.classify_batch(&docs);
