@@ -34,6 +34,9 @@ pub const STOP_WORDS: &[&str] = &[
 /// their form so that the singular and plural share a stem.
 const STEM_EXCEPTIONS: &[(&str, &str)] = &[("cancer", "cancer"), ("cancers", "cancer")];
 
+/// Numbers a matcher may keep per cached word (see [`WordCache::memo`]).
+pub const MEMO_SLOTS: usize = 2;
+
 /// Character n-gram length used for subword features.
 pub const CHARGRAM_LEN: usize = 4;
 
@@ -120,8 +123,8 @@ pub struct WordCache {
     words: Vec<WordInfo>,
     stemmer: Stemmer,
     capacity: usize,
-    /// (owner, value per word id) — see [`WordCache::remember`].
-    memo: std::cell::RefCell<(u64, Vec<u32>)>,
+    /// (owner, values per word id) — see [`WordCache::memo`].
+    memo: std::cell::RefCell<(u64, Vec<[u32; MEMO_SLOTS]>)>,
 }
 
 impl Default for WordCache {
@@ -175,28 +178,40 @@ impl WordCache {
         self.words.len() >= self.capacity
     }
 
-    /// What a matcher remembered about word `id` (see [`WordCache::remember`]).
+    /// A number that a matcher (identified by `owner`) derives from word `id`
+    /// alone, such as the result of a typo lookup: computed by `compute` on
+    /// first request, then kept for as long as the word is cached. Each
+    /// matcher has [`MEMO_SLOTS`] numbers per word; a cache serves one matcher
+    /// at a time (another owner empties the memo).
+    ///
+    /// # Panics
+    /// When `slot >= MEMO_SLOTS`, or when `compute` returns `u32::MAX`
+    /// (reserved for "not computed").
     #[inline]
-    pub fn recall(&self, id: u32, owner: u64) -> Option<u32> {
-        let memo = self.memo.borrow();
-        if memo.0 != owner {
-            return None;
+    pub fn memo(&self, id: u32, owner: u64, slot: usize, compute: impl FnOnce() -> u32) -> u32 {
+        {
+            let memo = self.memo.borrow();
+            if memo.0 == owner {
+                if let Some(&v) = memo.1.get(id as usize).map(|m| &m[slot]) {
+                    if v != u32::MAX {
+                        return v;
+                    }
+                }
+            }
         }
-        memo.1.get(id as usize).copied().filter(|&v| v != u32::MAX)
-    }
-
-    /// Lets a matcher (identified by `owner`) remember one number per word,
-    /// such as the result of a typo lookup, for as long as the word is cached.
-    pub fn remember(&self, id: u32, owner: u64, value: u32) {
+        let v = compute();
+        assert_ne!(v, u32::MAX, "u32::MAX marks a memo slot not computed yet");
         let mut memo = self.memo.borrow_mut();
         if memo.0 != owner {
             memo.0 = owner;
             memo.1.clear();
         }
         if memo.1.len() <= id as usize {
-            memo.1.resize(id as usize + 1, u32::MAX);
+            let n = (id as usize + 1).max(memo.1.len() * 2).min(self.words.len().max(id as usize + 1));
+            memo.1.resize(n, [u32::MAX; MEMO_SLOTS]);
         }
-        memo.1[id as usize] = value;
+        memo.1[id as usize][slot] = v;
+        v
     }
 
     /// Empties the cache if it is full. Returns true when it did, so that
@@ -255,6 +270,30 @@ mod tests {
         c.intern("deux");
         assert!(c.trim());
         assert!(c.is_empty());
+    }
+
+    #[test]
+    fn memo_computes_once_per_word_and_owner() {
+        let mut c = WordCache::default();
+        let id = c.intern("reiki");
+        let mut calls = 0;
+        assert_eq!(
+            c.memo(id, 7, 0, || {
+                calls += 1;
+                42
+            }),
+            42
+        );
+        assert_eq!(
+            c.memo(id, 7, 0, || {
+                calls += 1;
+                0
+            }),
+            42
+        );
+        assert_eq!(calls, 1);
+        assert_eq!(c.memo(id, 7, 1, || 5), 5, "slots are independent");
+        assert_eq!(c.memo(id, 8, 0, || 9), 9, "another owner starts afresh");
     }
 
     #[test]
