@@ -480,13 +480,21 @@ impl Contributions {
                 Share::Named(n) => (3, n.2.first().map_or(0, |s| s.0) as u64),
             }
         };
-        all.sort_by(|a, b| {
-            b.0.abs()
-                .partial_cmp(&a.0.abs())
-                .unwrap_or(std::cmp::Ordering::Equal)
-                .then_with(|| key(&a.1).cmp(&key(&b.1)))
-        });
-        all.truncate(TOP_FEATURES);
+        // Only the first few are wanted: select them, then sort those. The
+        // index in `all` (emission order) settles remaining ties, so the
+        // result is the one a full stable sort would give.
+        let mut order: Vec<(f32, (u8, u64), usize)> =
+            all.iter().enumerate().map(|(i, (c, src))| (c.abs(), key(src), i)).collect();
+        let cmp = |a: &(f32, (u8, u64), usize), b: &(f32, (u8, u64), usize)| {
+            b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal).then_with(|| a.1.cmp(&b.1)).then(a.2.cmp(&b.2))
+        };
+        if order.len() > TOP_FEATURES {
+            order.select_nth_unstable_by(TOP_FEATURES - 1, cmp);
+            order.truncate(TOP_FEATURES);
+        }
+        order.sort_unstable_by(cmp);
+        let mut slots: Vec<Option<(f32, Share)>> = all.into_iter().map(Some).collect();
+        let all: Vec<(f32, Share)> = order.iter().filter_map(|o| slots[o.2].take()).collect();
         let spans = |v: &[(usize, usize)]| v.iter().take(3).map(|&(s, e)| Span::new(text, s, e)).collect::<Vec<_>>();
         all.into_iter()
             .map(|(c, src)| match src {

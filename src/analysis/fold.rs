@@ -114,11 +114,65 @@ pub fn fold_word(raw: &str) -> Folded {
                 out.map.last_mut().unwrap().1 = i as u32 + 1;
             }
         }
-    } else {
+    } else if !fold_latin(raw, &mut out) {
+        out.text.clear();
+        out.map.clear();
         fold_unicode(raw, &mut out);
     }
     map_inner_digits(&mut out);
     out
+}
+
+/// Folds of the precomposed Latin letters of French and its neighbours
+/// (U+00C0–U+00FF, œ, Œ), each computed once by [`fold_unicode`] itself, so
+/// the fast path below cannot disagree with the full normaliser.
+fn latin_table() -> &'static [(char, Box<str>)] {
+    static TABLE: std::sync::OnceLock<Vec<(char, Box<str>)>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        ('\u{C0}'..='\u{FF}')
+            .chain(['œ', 'Œ'])
+            .filter(|c| c.is_alphabetic())
+            .filter_map(|c| {
+                let raw = c.to_string();
+                let mut f = Folded { text: String::new(), map: Vec::new() };
+                fold_unicode(&raw, &mut f);
+                // Only letters that fold to ASCII letters, all aligned on the
+                // whole character, take the fast path.
+                let whole = (0, raw.len() as u32);
+                let ok = !f.text.is_empty()
+                    && f.text.bytes().all(|b| b.is_ascii_lowercase())
+                    && f.map.iter().all(|&m| m == whole);
+                ok.then(|| (c, f.text.into_boxed_str()))
+            })
+            .collect()
+    })
+}
+
+/// The fast path for words of ASCII and accented Latin letters, the bulk of
+/// French text: the `tokenizers` normaliser costs microseconds per word and
+/// would only decompose and drop the accents. Returns false, leaving `out`
+/// partly written, when the word holds any other character.
+fn fold_latin(raw: &str, out: &mut Folded) -> bool {
+    let table = latin_table();
+    for (i, c) in raw.char_indices() {
+        let (start, end) = (i as u32, (i + c.len_utf8()) as u32);
+        if c.is_ascii_alphanumeric() {
+            out.text.push(c.to_ascii_lowercase());
+            out.map.push((start, end));
+        } else if c.is_ascii() || is_joiner(c) || is_apostrophe(c) {
+            if let Some(last) = out.map.last_mut() {
+                last.1 = end;
+            }
+        } else if let Some((_, f)) = table.iter().find(|(t, _)| *t == c) {
+            for b in f.bytes() {
+                out.text.push(b as char);
+                out.map.push((start, end));
+            }
+        } else {
+            return false;
+        }
+    }
+    true
 }
 
 fn fold_unicode(raw: &str, out: &mut Folded) {
@@ -264,6 +318,53 @@ mod tests {
         assert_eq!(fold_word("covid19").text, "covid19");
         assert_eq!(fold_word("b12").text, "b12");
         assert_eq!(fold_word("b10kinergie").text, "biokinergie");
+    }
+
+    #[test]
+    fn latin_fast_path_agrees_with_the_full_normaliser() {
+        let words = [
+            "Kinésiologie",
+            "ÉNERGÉTIQUE",
+            "cœur",
+            "Œuvre",
+            "aujourd’hui",
+            "micro–kiné",
+            "çà-et-là",
+            "Ærø",
+            "naïveté",
+            "Noël",
+            "ÿ",
+            "ß",
+            "Straße",
+            "l’énergie",
+            "über-Ñandú",
+            "-é-",
+            "é'",
+        ];
+        for w in words {
+            let mut slow = Folded { text: String::new(), map: Vec::new() };
+            fold_unicode(w, &mut slow);
+            let mut fast = Folded { text: String::new(), map: Vec::new() };
+            if fold_latin(w, &mut fast) {
+                assert_eq!(fast, slow, "{w}");
+            }
+        }
+        assert!(fold_latin("Kinésiologie", &mut Folded { text: String::new(), map: Vec::new() }));
+        assert!(!fold_latin("kіnésiologie", &mut Folded { text: String::new(), map: Vec::new() }), "Cyrillic і");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn latin_fast_path_agrees_with_the_full_normaliser_on_any_mix(
+            w in "[a-zA-Z0-9\\u{C0}-\\u{FF}œŒ'’\\-–]{1,12}"
+        ) {
+            let mut fast = Folded { text: String::new(), map: Vec::new() };
+            if fold_latin(&w, &mut fast) {
+                let mut slow = Folded { text: String::new(), map: Vec::new() };
+                fold_unicode(&w, &mut slow);
+                proptest::prop_assert_eq!(fast, slow);
+            }
+        }
     }
 
     #[test]

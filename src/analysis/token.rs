@@ -127,6 +127,14 @@ fn starts_word_after(text: &str, i: usize) -> bool {
 
 fn single_letter(text: &str, w: &RawWord) -> bool {
     let s = &text[w.start as usize..w.end as usize];
+    // Fast answers for the common cases: one ASCII letter, or an ordinary
+    // ASCII word.
+    if s.len() == 1 {
+        return true;
+    }
+    if s.is_ascii() {
+        return false;
+    }
     let mut letters = s.chars().filter(|c| c.is_alphanumeric());
     letters.next().is_some() && letters.next().is_none()
 }
@@ -140,7 +148,9 @@ fn merge_spelled_out(text: &str, words: &mut Vec<RawWord>) {
         let mut cs = gap.chars();
         matches!((cs.next(), cs.next()), (Some(' ' | '.' | '-' | '_' | '/' | '*' | '·' | '\u{2022}'), None))
     };
-    let mut out: Vec<RawWord> = Vec::with_capacity(words.len());
+    // Compacts in place: `w` is where the next output word goes. Ordinary
+    // words are moved, never cloned (their `pieces` are empty).
+    let mut w = 0;
     let mut k = 0;
     while k < words.len() {
         let mut e = k;
@@ -152,18 +162,19 @@ fn merge_spelled_out(text: &str, words: &mut Vec<RawWord>) {
         if e + 1 - k >= MIN_RUN {
             let mut pieces = Vec::with_capacity(e + 1 - k);
             let mut key_off = 0u32;
-            for w in &words[k..=e] {
-                pieces.push((key_off, w.start));
-                key_off += w.end - w.start;
+            for r in &words[k..=e] {
+                pieces.push((key_off, r.start));
+                key_off += r.end - r.start;
             }
-            out.push(RawWord { start: words[k].start, end: words[e].end, pieces });
+            words[w] = RawWord { start: words[k].start, end: words[e].end, pieces };
             k = e + 1;
         } else {
-            out.push(words[k].clone());
+            words.swap(w, k);
             k += 1;
         }
+        w += 1;
     }
-    *words = out;
+    words.truncate(w);
 }
 
 impl RawWord {
