@@ -4,6 +4,13 @@
 
 mod cli;
 
+// The scoring path allocates many small, short-lived strings and vectors per
+// record (evidence, spans, JSON); mimalloc halves the time glibc's allocator
+// spent on them (see README, speed). The library leaves the choice of
+// allocator to its embedders.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     // Die quietly when the reader of our output goes away (`vigie … | head`),
     // as command-line tools do, instead of panicking on a broken pipe.
