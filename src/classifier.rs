@@ -301,17 +301,20 @@ impl Classifier {
 
     fn assess_in(&self, doc: &Document, ws: &mut Workspace) -> Assessment {
         let mut sink = ScoreSink::new(&self.model.flag, &self.model.urgent, doc.profile);
-        // The per-word partial scores live in the workspace between documents
-        // and in the sink during the walk.
+        // The per-word partial scores and the contribution tables live in the
+        // workspace between documents (so their memory is reused) and in the
+        // sink during the walk.
         sink.partial = std::mem::take(&mut ws.partial);
+        sink.contributions = std::mem::take(&mut ws.contributions);
+        sink.contributions.reset();
         let hits = self.pipeline.walk(doc.text, doc.profile, ws, &mut sink);
         let totals = sink.totals();
         ws.partial = std::mem::take(&mut sink.partial);
-        let contributions = sink.contributions;
-        self.build(doc, hits, totals, contributions, &ws.cache)
+        ws.contributions = std::mem::take(&mut sink.contributions);
+        self.build(doc, hits, totals, &ws.contributions, &ws.cache)
     }
 
-    fn build(&self, doc: &Document, hits: Hits, t: Totals, contrib: Contributions, cache: &WordCache) -> Assessment {
+    fn build(&self, doc: &Document, hits: Hits, t: Totals, contrib: &Contributions, cache: &WordCache) -> Assessment {
         let lex = &self.pipeline.lexicon;
         let m = &self.model;
         let score = m.flag.calibration.prob(t.flag);
@@ -401,6 +404,13 @@ struct Spans3 {
 }
 
 impl Spans3 {
+    /// The first three spans of `self` followed by `later`.
+    fn then(mut self, later: &Spans3) -> Spans3 {
+        for &s in later.as_slice() {
+            self.push(s);
+        }
+        self
+    }
     fn push(&mut self, s: (usize, usize)) {
         if (self.len as usize) < 3 {
             self.spans[self.len as usize] = s;
@@ -420,30 +430,106 @@ struct WordShare {
     spans: Spans3,
 }
 
+/// The two stems of a bigram: word ids while they are valid, their stems once
+/// the word cache has been emptied mid-text.
+enum Pair {
+    Ids(u32, u32),
+    Text(Box<str>),
+}
+
+/// One bigram's share of the score.
+struct BigramShare {
+    count: f32,
+    w: [f32; 2],
+    pair: Pair,
+    spans: Spans3,
+}
+
+impl WordShare {
+    /// The share of one word seen in two parts of the text, `self` first.
+    fn merged(&self, later: &WordShare) -> WordShare {
+        WordShare { count: self.count + later.count, w: self.w, spans: self.spans.then(&later.spans) }
+    }
+}
+
 /// What each feature brought, kept to explain the score. Words are keyed by
-/// cache id while the walk runs (no allocation per token) and resolved to
-/// their stem only for the few that make the top of the list.
+/// cache id while the walk runs (no allocation or hashing per token) and
+/// resolved to their stem only for the few that make the top of the list.
+/// Kept in the [`Workspace`] and reset per text, so its tables keep their
+/// memory from one text to the next.
 #[derive(Default)]
-struct Contributions {
-    words: FxHashMap<u32, WordShare>,
-    /// Words whose cache ids were invalidated mid-text, with their stems.
-    retired: Vec<(Box<str>, WordShare)>,
-    /// bigram hash → (count, weights, stems, spans)
-    bigrams: FxHashMap<u64, (f32, [f32; 2], String, Spans3)>,
+pub(crate) struct Contributions {
+    /// Per word id: (text stamp, index into `words`); an entry is valid only
+    /// when its stamp is the current text's.
+    word_slot: Vec<(u32, u32)>,
+    stamp: u32,
+    /// (canonical word id, share): words that fold alike count as one.
+    words: Vec<(u32, WordShare)>,
+    /// Words whose cache ids were invalidated mid-text: folded form → (stem,
+    /// share), merged with the same word seen after.
+    retired: FxHashMap<Box<str>, (Box<str>, WordShare)>,
+    bigrams: FxHashMap<u64, BigramShare>,
     /// named feature → (weights, spans)
     named: Vec<(String, [f32; 2], Vec<(usize, usize)>)>,
 }
 
+/// A word in the ranking: a cached word (by id) or a retired one (by stem).
+enum WordRef<'a> {
+    Id(u32),
+    Stem(&'a str),
+}
+
 enum Share<'a> {
-    Word(Result<u32, usize>, &'a WordShare),
-    Bigram(&'a (f32, [f32; 2], String, Spans3)),
+    Word(WordRef<'a>, WordShare),
+    Bigram(&'a BigramShare),
     Named(&'a (String, [f32; 2], Vec<(usize, usize)>)),
 }
 
 impl Contributions {
+    /// Forgets the previous text, keeping the memory.
+    fn reset(&mut self) {
+        self.stamp = self.stamp.wrapping_add(1);
+        if self.stamp == 0 {
+            // Stamps wrapped around: old entries could look current.
+            self.word_slot.clear();
+            self.stamp = 1;
+        }
+        self.words.clear();
+        self.retired.clear();
+        self.bigrams.clear();
+        self.named.clear();
+    }
+
+    /// The share of word `id`, created with weights `w` on first sight.
+    #[inline]
+    fn word(&mut self, id: u32, w: [f32; 2]) -> &mut WordShare {
+        if self.word_slot.len() <= id as usize {
+            self.word_slot.resize(id as usize + 1, (0, 0));
+        }
+        let slot = &mut self.word_slot[id as usize];
+        if slot.0 != self.stamp {
+            *slot = (self.stamp, self.words.len() as u32);
+            self.words.push((id, WordShare { count: 0.0, w, spans: Spans3::default() }));
+        }
+        &mut self.words[slot.1 as usize].1
+    }
+
+    /// The word cache is about to be emptied: resolve every id to its stem.
     fn retire(&mut self, cache: &WordCache) {
-        for (id, share) in self.words.drain() {
-            self.retired.push((cache.get(id).stem.clone(), share));
+        for (id, share) in self.words.drain(..) {
+            let info = cache.get(id);
+            match self.retired.get_mut(info.folded.text.as_str()) {
+                Some((_, old)) => *old = old.merged(&share),
+                None => {
+                    self.retired.insert(info.folded.text.as_str().into(), (info.stem.clone(), share));
+                }
+            }
+        }
+        self.word_slot.clear();
+        for b in self.bigrams.values_mut() {
+            if let Pair::Ids(a, z) = b.pair {
+                b.pair = Pair::Text(format!("{} {}", cache.get(a).stem, cache.get(z).stem).into_boxed_str());
+            }
         }
     }
 
@@ -458,14 +544,26 @@ impl Contributions {
     ) -> Vec<Contribution> {
         // Numbers first; words are put into words only for the winners.
         let mut all: Vec<(f32, Share)> = Vec::new();
-        for (&id, share) in &self.words {
-            all.push((share.count * share.w[model] * scale, Share::Word(Ok(id), share)));
+        // A word seen before and after the cache was emptied is one word.
+        let mut merged_into_current: Vec<&str> = Vec::new();
+        for (id, share) in &self.words {
+            let mut share = *share;
+            if !self.retired.is_empty() {
+                let folded = cache.get(*id).folded.text.as_str();
+                if let Some((_, old)) = self.retired.get(folded) {
+                    share = old.merged(&share);
+                    merged_into_current.push(folded);
+                }
+            }
+            all.push((share.count * share.w[model] * scale, Share::Word(WordRef::Id(*id), share)));
         }
-        for (i, (_, share)) in self.retired.iter().enumerate() {
-            all.push((share.count * share.w[model] * scale, Share::Word(Err(i), share)));
+        for (folded, (stem, share)) in &self.retired {
+            if !merged_into_current.contains(&folded.as_ref()) {
+                all.push((share.count * share.w[model] * scale, Share::Word(WordRef::Stem(stem), *share)));
+            }
         }
         for b in self.bigrams.values() {
-            all.push((b.0 * b.1[model] * scale, Share::Bigram(b)));
+            all.push((b.count * b.w[model] * scale, Share::Bigram(b)));
         }
         for n in &self.named {
             all.push((n.1[model], Share::Named(n)));
@@ -476,7 +574,7 @@ impl Contributions {
                 // Ties break on text position, never on cache ids, so results
                 // do not depend on which thread's cache scored the text.
                 Share::Word(_, w) => (0, w.spans.spans[0].0 as u64),
-                Share::Bigram(b) => (2, b.3.spans[0].0 as u64),
+                Share::Bigram(b) => (2, b.spans.spans[0].0 as u64),
                 Share::Named(n) => (3, n.2.first().map_or(0, |s| s.0) as u64),
             }
         };
@@ -500,8 +598,8 @@ impl Contributions {
             .map(|(c, src)| match src {
                 Share::Word(w, share) => {
                     let stem: &str = match w {
-                        Ok(id) => &cache.get(id).stem,
-                        Err(i) => &self.retired[i].0,
+                        WordRef::Id(id) => &cache.get(id).stem,
+                        WordRef::Stem(stem) => stem,
                     };
                     let shown = share.spans.as_slice().first().map_or(stem, |&(s, e)| &text[s..e]);
                     Contribution {
@@ -511,7 +609,12 @@ impl Contributions {
                         spans: spans(share.spans.as_slice()),
                     }
                 }
-                Share::Bigram((_, _, pair, sp)) => {
+                Share::Bigram(b) => {
+                    let pair = match &b.pair {
+                        Pair::Ids(a, z) => format!("{} {}", cache.get(*a).stem, cache.get(*z).stem),
+                        Pair::Text(t) => t.to_string(),
+                    };
+                    let sp = &b.spans;
                     let shown = sp.as_slice().first().map_or(pair.as_str(), |&(s, e)| &text[s..e]);
                     Contribution {
                         feature: format!("b:{pair}"),
@@ -633,22 +736,26 @@ impl FeatureSink for ScoreSink<'_> {
         let p = self.word_partial(info, id);
         self.tokens[0] += p[0];
         self.tokens[1] += p[1];
-        let e = self.contributions.words.entry(id).or_insert(WordShare { count: 0.0, w: p, spans: Spans3::default() });
+        let e = self.contributions.word(info.canon, p);
         e.count += 1.0;
         e.spans.push(span);
     }
 
-    fn bigram(&mut self, hash: u64, span: (usize, usize), stems: &str) {
+    fn bigram(&mut self, hash: u64, span: (usize, usize), _stems: &str, words: (u32, u32)) {
         let w = self.token_weights(hash);
         if w[0] == 0.0 && w[1] == 0.0 {
             return;
         }
         self.tokens[0] += w[0];
         self.tokens[1] += w[1];
-        let e =
-            self.contributions.bigrams.entry(hash).or_insert_with(|| (0.0, w, stems.to_string(), Spans3::default()));
-        e.0 += 1.0;
-        e.3.push(span);
+        let e = self.contributions.bigrams.entry(hash).or_insert_with(|| BigramShare {
+            count: 0.0,
+            w,
+            pair: Pair::Ids(words.0, words.1),
+            spans: Spans3::default(),
+        });
+        e.count += 1.0;
+        e.spans.push(span);
     }
 
     fn scale_tokens(&mut self, scale: f32) {
@@ -667,5 +774,40 @@ impl FeatureSink for ScoreSink<'_> {
         if w[0] != 0.0 || w[1] != 0.0 {
             self.contributions.named.push((name.to_string(), w, spans.to_vec()));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::word::WordCache;
+
+    /// A text of several analysis windows, made of real corpus prose.
+    fn long_text() -> String {
+        let prose = include_str!("../data/corpus/reports-ra.jsonl");
+        let mut t = String::new();
+        while t.len() < 2 * crate::pipeline::WINDOW + 1000 {
+            t.push_str(prose);
+        }
+        t
+    }
+
+    #[test]
+    fn emptying_the_word_cache_mid_text_changes_nothing_in_the_result() {
+        let c = Classifier::builtin().unwrap();
+        let text = long_text();
+        let doc = Document { id: "long", text: &text, profile: Profile::Report };
+        let roomy = c.assess_in(&doc, &mut Workspace::default());
+        // A cache this small is full after the first window and emptied before each of the others.
+        let mut tight = Workspace { cache: WordCache::with_capacity(50), ..Workspace::default() };
+        let small = c.assess_in(&doc, &mut tight);
+        assert!((roomy.score - small.score).abs() < 1e-5, "{} vs {}", roomy.score, small.score);
+        assert_eq!(roomy.decision, small.decision);
+        let names = |a: &Assessment| -> Vec<(String, Vec<Span>)> {
+            a.top_features.iter().map(|f| (f.feature.clone(), f.spans.clone())).collect()
+        };
+        assert_eq!(names(&roomy), names(&small));
+        let spans = |a: &Assessment| -> Vec<Vec<Span>> { a.cues.iter().map(|c| c.spans.clone()).collect() };
+        assert_eq!(spans(&roomy), spans(&small));
     }
 }

@@ -33,8 +33,10 @@ use xxhash_rust::xxh3::xxh3_64_with_seed;
 pub trait FeatureSink {
     /// A content word (its unigram and character n-grams) at a text span.
     fn word(&mut self, span: (usize, usize), info: &WordInfo, word_id: u32);
-    /// Two consecutive content words; `stems` is the pair as in the model file.
-    fn bigram(&mut self, hash: u64, span: (usize, usize), stems: &str);
+    /// Two consecutive content words: `stems` is the pair as in the model
+    /// file, `words` their word-cache ids (for sinks that keep them past the
+    /// window without copying the text).
+    fn bigram(&mut self, hash: u64, span: (usize, usize), stems: &str, words: (u32, u32));
     /// The factor applying to every token feature of this text.
     fn scale_tokens(&mut self, scale: f32);
     /// A named presence feature, with the text spans behind it.
@@ -96,7 +98,8 @@ pub fn token_features(a: &Analysis, base: usize, sink: &mut impl FeatureSink) {
         if let Some((pt, ps)) = prev {
             let pair = &a.stems[ps as usize..end];
             let h = xxh3_64_with_seed(pair.as_bytes(), seed::BIGRAM);
-            sink.bigram(h, (base + a.tokens[pt].start as usize, base + t.end as usize), pair);
+            let ids = (a.tokens[pt].word, t.word);
+            sink.bigram(h, (base + a.tokens[pt].start as usize, base + t.end as usize), pair, ids);
         }
         prev = Some((ti as usize, t.stem_start));
     }
@@ -248,7 +251,7 @@ impl FeatureSink for Collector {
         }
     }
 
-    fn bigram(&mut self, hash: u64, _span: (usize, usize), stems: &str) {
+    fn bigram(&mut self, hash: u64, _span: (usize, usize), stems: &str, _words: (u32, u32)) {
         self.token(hash, || format!("b:{stems}"));
     }
 

@@ -24,6 +24,8 @@ pub struct Workspace {
     /// Per word id: partial scores (flag for courses, flag for reports,
     /// urgency for reports); NaN when not computed yet.
     pub partial: Vec<[f32; 3]>,
+    /// The scorer's record of what each feature brought, reused per text.
+    pub(crate) contributions: crate::classifier::Contributions,
 }
 
 /// The vocabulary and its compiled matcher.

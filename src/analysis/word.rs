@@ -55,6 +55,10 @@ pub struct WordInfo {
     pub chargrams: Box<[u64]>,
     /// Stop words carry no feature and are skipped by cue matching.
     pub stop: bool,
+    /// Id of the first cached word with the same folded form ("Elle" and
+    /// "elle"): such words have the same features, so explanations count
+    /// them as one.
+    pub canon: u32,
 }
 
 /// The French stemmer vigie uses. `frostem` was kept over `rust-stemmers`
@@ -89,7 +93,7 @@ pub fn analyse_word(raw: &str, stemmer: &Stemmer) -> WordInfo {
     let stem = stemmer.stem(&folded.text);
     let unigram = xxh3_64_with_seed(stem.as_bytes(), seed::UNIGRAM);
     let chargrams = chargrams(&folded.text);
-    WordInfo { folded, key, stem: stem.into_boxed_str(), unigram, chargrams, stop }
+    WordInfo { folded, key, stem: stem.into_boxed_str(), unigram, chargrams, stop, canon: 0 }
 }
 
 /// Character n-grams of `^word$`, hashed. Words of one or two letters and
@@ -120,6 +124,8 @@ pub fn chargram_names(folded: &str) -> Vec<String> {
 /// memory of a long stream flat at the price of re-analysing common words.
 pub struct WordCache {
     index: FxHashMap<Box<str>, u32>,
+    /// folded form → first word id with it (see [`WordInfo::canon`])
+    by_folded: FxHashMap<Box<str>, u32>,
     words: Vec<WordInfo>,
     stemmer: Stemmer,
     capacity: usize,
@@ -138,6 +144,7 @@ impl WordCache {
     pub fn with_capacity(capacity: usize) -> Self {
         WordCache {
             index: FxHashMap::default(),
+            by_folded: FxHashMap::default(),
             words: Vec::new(),
             stemmer: Stemmer::default(),
             capacity,
@@ -152,7 +159,9 @@ impl WordCache {
             return id;
         }
         let id = self.words.len() as u32;
-        self.words.push(analyse_word(raw, &self.stemmer));
+        let mut info = analyse_word(raw, &self.stemmer);
+        info.canon = *self.by_folded.entry(info.folded.text.as_str().into()).or_insert(id);
+        self.words.push(info);
         self.index.insert(raw.into(), id);
         id
     }
@@ -219,6 +228,7 @@ impl WordCache {
     pub fn trim(&mut self) -> bool {
         if self.words.len() >= self.capacity {
             self.index.clear();
+            self.by_folded.clear();
             self.words.clear();
             self.memo.borrow_mut().1.clear();
             true
@@ -260,6 +270,18 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(c.get(a).folded.text, "reiki");
         assert_eq!(c.len(), 1);
+    }
+
+    #[test]
+    fn words_that_fold_alike_share_a_canonical_id() {
+        let mut c = WordCache::default();
+        let a = c.intern("Élle");
+        let b = c.intern("elle");
+        let d = c.intern("ELLE");
+        assert_ne!(a, b);
+        assert_eq!(c.get(b).canon, a);
+        assert_eq!(c.get(d).canon, a);
+        assert_eq!(c.get(a).canon, a);
     }
 
     #[test]
