@@ -73,6 +73,19 @@ pub fn is_mark(c: char) -> bool {
 /// True for characters that make up words: letters, digits, and the marks
 /// and invisible characters that can sit inside a word.
 pub fn is_word_char(c: char) -> bool {
+    // Latin-1 and Latin Extended-A (French accents, œ) from a table built
+    // with the general rule below: the Unicode lookups are the slow part of
+    // segmenting accented text.
+    static LATIN: std::sync::OnceLock<[bool; 0x180]> = std::sync::OnceLock::new();
+    let i = c as usize;
+    if i < 0x180 {
+        let table = LATIN.get_or_init(|| std::array::from_fn(|i| char::from_u32(i as u32).is_some_and(word_char_rule)));
+        return table[i];
+    }
+    word_char_rule(c)
+}
+
+fn word_char_rule(c: char) -> bool {
     c.is_alphanumeric() || is_mark(c) || is_invisible(c)
 }
 
@@ -364,6 +377,13 @@ mod tests {
                 fold_unicode(&w, &mut slow);
                 proptest::prop_assert_eq!(fast, slow);
             }
+        }
+    }
+
+    #[test]
+    fn word_char_table_agrees_with_the_rule() {
+        for c in (0u32..0x400).filter_map(char::from_u32) {
+            assert_eq!(is_word_char(c), word_char_rule(c), "{c:?}");
         }
     }
 

@@ -126,12 +126,16 @@ fn starts_word_after(text: &str, i: usize) -> bool {
 }
 
 fn single_letter(text: &str, w: &RawWord) -> bool {
-    let s = &text[w.start as usize..w.end as usize];
-    // Fast answers for the common cases: one ASCII letter, or an ordinary
-    // ASCII word.
-    if s.len() == 1 {
-        return true;
+    // Fast answers for the common cases: one ASCII letter, a long word, an
+    // ordinary ASCII word. (A letter with the marks or invisible characters
+    // that may follow it stays under 16 bytes in any plausible spelling; a
+    // longer one is a word in its own right.)
+    match w.end - w.start {
+        1 => return true,
+        n if n > 16 => return false,
+        _ => {}
     }
+    let s = &text[w.start as usize..w.end as usize];
     if s.is_ascii() {
         return false;
     }
