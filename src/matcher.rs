@@ -184,6 +184,8 @@ const MEMO_STARTS: usize = 1;
 const STARTS_TERM: u32 = 1;
 const STARTS_LOOKALIKE: u32 = 2;
 const STARTS_CUE: u32 = 4;
+/// Long enough, and not too long, for the one-typo lookup.
+const TYPO_SIZED: u32 = 8;
 
 fn deletions(s: &str) -> impl Iterator<Item = String> + '_ {
     (0..s.len()).filter(move |&i| s.is_char_boundary(i) && s.is_char_boundary(i + 1)).map(move |i| {
@@ -304,17 +306,17 @@ impl Matcher {
 
     /// Matches of `ac` in the key stream that start where a word starts,
     /// with (pattern, start, end, end of the word the match ends in).
-    fn key_matches(&self, a: &Analysis, ac: &WordStartSearch, bit: u32) -> Vec<(usize, u32, u32, u32)> {
+    fn key_matches(a: &Analysis, ac: &WordStartSearch, bits: &[u32], bit: u32) -> Vec<(usize, u32, u32, u32)> {
         let mut out = Vec::new();
         let keys = a.keys.as_bytes();
         let mut last = u32::MAX;
-        for t in &a.tokens {
+        for (t, &b) in a.tokens.iter().zip(bits) {
             // Words with an empty key share their start with the next word.
             if t.key_start == last || t.key_start as usize >= keys.len() {
                 continue;
             }
             last = t.key_start;
-            if self.starts(a, t) & bit == 0 {
+            if b & bit == 0 {
                 continue;
             }
             let s = t.key_start;
@@ -327,13 +329,18 @@ impl Matcher {
         out
     }
 
-    /// Which automata may find a match starting at token `t` (`STARTS_*` bits).
+    /// What token `t` may take part in: matches starting at it (`STARTS_*`
+    /// bits) and the typo lookup (`TYPO_SIZED`). Depends on the word alone.
     #[inline]
     fn starts(&self, a: &Analysis, t: &crate::analysis::Token) -> u32 {
         a.cache().memo(t.word, self.id, MEMO_STARTS, || {
             let w = a.word(t);
             let key = w.key.text.as_bytes();
             let mut bits = 0;
+            let len = w.folded.text.len();
+            if len >= TYPO_MIN_LEN - 1 && len <= self.typo_max_len {
+                bits |= TYPO_SIZED;
+            }
             if self.terms.may_start_with(key) {
                 bits |= STARTS_TERM;
             }
@@ -353,9 +360,11 @@ impl Matcher {
         if a.tokens.is_empty() {
             return hits;
         }
-        let looks = self.key_matches(a, &self.lookalike_ac, STARTS_LOOKALIKE);
+        // One memo lookup per token serves every loop below.
+        let bits: Vec<u32> = a.tokens.iter().map(|t| self.starts(a, t)).collect();
+        let looks = Self::key_matches(a, &self.lookalike_ac, &bits, STARTS_LOOKALIKE);
         let mut cands: Vec<(u32, u32, TermPat, MatchHow)> = Vec::new();
-        for (pi, s, e, we) in self.key_matches(a, &self.terms, STARTS_TERM) {
+        for (pi, s, e, we) in Self::key_matches(a, &self.terms, &bits, STARTS_TERM) {
             let pat = self.term_pats[pi];
             let spans_words = a.token_at_key(s) != a.token_at_key(e - 1);
             if spans_words && !pat.multiword && (pat.len as usize) < SPLIT_MIN_LEN {
@@ -370,13 +379,9 @@ impl Matcher {
         }
         // One typo in long single words not matched otherwise.
         if !self.typo_terms.is_empty() {
-            for t in &a.tokens {
+            for (t, _) in a.tokens.iter().zip(&bits).filter(|(_, &b)| b & TYPO_SIZED != 0) {
                 let w = a.word(t);
                 let key = &w.key.text;
-                let len = w.folded.text.len();
-                if len < TYPO_MIN_LEN - 1 || len > self.typo_max_len {
-                    continue;
-                }
                 let s = t.key_start;
                 let e = s + key.len() as u32;
                 if cands.iter().any(|c| c.0 < e && c.1 > s) || looks.iter().any(|l| l.1 < e && l.3 > s) {
@@ -414,11 +419,11 @@ impl Matcher {
         // keep the longest.
         let mut cue_cands: Vec<(u32, u32, u32)> = Vec::new();
         let stems = a.stems.as_bytes();
-        for t in a.content_tokens() {
-            if self.starts(a, t) & STARTS_CUE == 0 {
+        for &ti in &a.content {
+            if bits[ti as usize] & STARTS_CUE == 0 {
                 continue;
             }
-            let s = t.stem_start;
+            let s = a.tokens[ti as usize].stem_start;
             self.cues.walk(stems, s as usize, |p, e| {
                 if a.is_stem_end(e as u32) {
                     cue_cands.push((s, e as u32, self.cue_pats[p]));
