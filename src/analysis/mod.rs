@@ -71,19 +71,14 @@ pub struct Analysis<'c> {
 pub fn analyze<'c>(text: &str, cache: &'c mut WordCache) -> Analysis<'c> {
     let mut raw = Vec::with_capacity(text.len() / 6 + 1);
     segment_into(text, &mut raw);
-    let mut ids = Vec::with_capacity(raw.len());
-    let mut buf = String::new();
-    for w in &raw {
-        let key = w.key(text, &mut buf);
-        ids.push(cache.intern(key));
-    }
-    let cache: &'c WordCache = cache;
     let mut tokens = Vec::with_capacity(raw.len());
     let mut keys = String::with_capacity(text.len());
     let mut stems = String::with_capacity(text.len());
     let mut content = Vec::with_capacity(raw.len());
     let mut merged = Vec::new();
-    for (w, &id) in raw.into_iter().zip(&ids) {
+    let mut buf = String::new();
+    for w in raw {
+        let id = cache.intern(w.key(text, &mut buf));
         let info = cache.get(id);
         let key_start = keys.len() as u32;
         keys.push_str(&info.key.text);
@@ -98,14 +93,16 @@ pub fn analyze<'c>(text: &str, cache: &'c mut WordCache) -> Analysis<'c> {
             stems.push_str(&info.stem);
             s
         };
+        let (start, end) = (w.start, w.end);
         let m = if w.pieces.is_empty() {
             u32::MAX
         } else {
-            merged.push(w.clone());
+            merged.push(w);
             (merged.len() - 1) as u32
         };
-        tokens.push(Token { start: w.start, end: w.end, word: id, key_start, stem_start, merged: m });
+        tokens.push(Token { start, end, word: id, key_start, stem_start, merged: m });
     }
+    let cache: &'c WordCache = cache;
     Analysis { tokens, keys, stems, content, merged, cache }
 }
 
