@@ -591,14 +591,14 @@ impl Contributions {
             order.truncate(TOP_FEATURES);
         }
         order.sort_unstable_by(cmp);
-        let mut slots: Vec<Option<(f32, Share)>> = all.into_iter().map(Some).collect();
-        let all: Vec<(f32, Share)> = order.iter().filter_map(|o| slots[o.2].take()).collect();
         let spans = |v: &[(usize, usize)]| v.iter().take(3).map(|&(s, e)| Span::new(text, s, e)).collect::<Vec<_>>();
-        all.into_iter()
+        order
+            .iter()
+            .map(|o| (all[o.2].0, &all[o.2].1))
             .map(|(c, src)| match src {
                 Share::Word(w, share) => {
                     let stem: &str = match w {
-                        WordRef::Id(id) => &cache.get(id).stem,
+                        WordRef::Id(id) => &cache.get(*id).stem,
                         WordRef::Stem(stem) => stem,
                     };
                     let shown = share.spans.as_slice().first().map_or(stem, |&(s, e)| &text[s..e]);

@@ -135,10 +135,12 @@ fn single_letter(text: &str, w: &RawWord) -> bool {
         n if n > 16 => return false,
         _ => {}
     }
-    let s = &text[w.start as usize..w.end as usize];
-    if s.is_ascii() {
+    // Two ASCII bytes in front are two letters: an ordinary word.
+    let b = text.as_bytes();
+    if b[w.start as usize] < 0x80 && b[w.start as usize + 1] < 0x80 {
         return false;
     }
+    let s = &text[w.start as usize..w.end as usize];
     let mut letters = s.chars().filter(|c| c.is_alphanumeric());
     letters.next().is_some() && letters.next().is_none()
 }
