@@ -52,8 +52,9 @@ fn process(c: &Classifier, a: &BatchArgs, source: &str, r: RecordResult) -> OutR
 }
 
 /// Streams every input through the classifier, calling `sink` with output
-/// records in input order. A reader thread parses chunks while the pool
-/// scores the previous one.
+/// records in input order. Three stages overlap: a reader thread parses the
+/// next chunk, the pool scores the current one, and this thread writes the
+/// previous one.
 ///
 /// `render` runs on the worker threads too (for JSON Lines it serialises the
 /// record), so that only the writing of finished bytes stays on this thread.
@@ -107,16 +108,29 @@ fn run_batch<T: Send>(
                     }
                 }
             });
-            for chunk in rx {
-                bytes += chunk.iter().map(|r| r.as_ref().map_or(0, |r| r.text.len())).sum::<usize>();
-                let outs: Vec<(Option<usize>, T)> = chunk
-                    .into_par_iter()
-                    .map(|r| {
-                        let o = process(c, a, &source, r);
-                        let failed = if let OutRecord::Err(e) = &o { Some(e.line) } else { None };
-                        (failed, render(o))
-                    })
-                    .collect();
+            // Scoring runs on its own thread (driving the rayon pool) so that
+            // this thread writes one chunk's output while the pool scores
+            // the next: no core waits for the writing.
+            let source = &source;
+            let (out_tx, out_rx) = std::sync::mpsc::sync_channel::<(usize, Vec<(Option<usize>, T)>)>(2);
+            s.spawn(move || {
+                for chunk in rx {
+                    let n = chunk.iter().map(|r| r.as_ref().map_or(0, |r| r.text.len())).sum::<usize>();
+                    let outs: Vec<(Option<usize>, T)> = chunk
+                        .into_par_iter()
+                        .map(|r| {
+                            let o = process(c, a, source, r);
+                            let failed = if let OutRecord::Err(e) = &o { Some(e.line) } else { None };
+                            (failed, render(o))
+                        })
+                        .collect();
+                    if out_tx.send((n, outs)).is_err() {
+                        break;
+                    }
+                }
+            });
+            for (n, outs) in out_rx {
+                bytes += n;
                 for (failed, o) in outs {
                     counts.total += 1;
                     if let Some(line) = failed {
