@@ -92,10 +92,34 @@ pub fn parse_jsonl(line_no: usize, raw: Vec<u8>) -> RecordResult {
     let mut s = decode(raw, &mut warnings);
     strip_bom(&mut s);
     let err = |id: Option<String>, message: String| RecordError { line: line_no, id, message };
-    let mut v: serde_json::Value =
-        serde_json::from_str(s.trim_end_matches(['\r', '\n'])).map_err(|e| err(None, format!("invalid JSON: {e}")))?;
-    let obj = v.as_object_mut().ok_or_else(|| err(None, "expected a JSON object".into()))?;
-    let id = match obj.get("id") {
+    let body = s.trim_end_matches(['\r', '\n']);
+    if !body.trim_start().starts_with('{') {
+        // Say what is wrong in words rather than in serde's.
+        return Err(match serde_json::from_str::<serde::de::IgnoredAny>(body) {
+            Err(e) => err(None, format!("invalid JSON: {e}")),
+            Ok(_) => err(None, "expected a JSON object".into()),
+        });
+    }
+    // Only the three fields vigie reads are built; the others (labels, tags…)
+    // are skipped without allocating.
+    #[derive(serde::Deserialize)]
+    struct Line<'a> {
+        id: Option<serde_json::Value>,
+        #[serde(default, borrow)]
+        text: Present<'a>,
+        kind: Option<serde_json::Value>,
+    }
+    /// A field's raw JSON when present, even `null` (which `Option` would
+    /// fold into "absent").
+    #[derive(Default)]
+    struct Present<'a>(Option<&'a serde_json::value::RawValue>);
+    impl<'de: 'a, 'a> serde::Deserialize<'de> for Present<'a> {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            <&'a serde_json::value::RawValue>::deserialize(d).map(|r| Present(Some(r)))
+        }
+    }
+    let line: Line = serde_json::from_str(body).map_err(|e| err(None, format!("invalid JSON: {e}")))?;
+    let id = match &line.id {
         None | Some(serde_json::Value::Null) => None,
         Some(serde_json::Value::String(s)) => Some(s.clone()),
         Some(serde_json::Value::Number(n)) => Some(n.to_string()),
@@ -103,13 +127,13 @@ pub fn parse_jsonl(line_no: usize, raw: Vec<u8>) -> RecordResult {
             return Err(err(None, format!("field 'id' must be a string or a number, not {}", kind_of(other))))
         }
     };
-    let text = match obj.get_mut("text") {
-        // moved out, not copied: texts can be large
-        Some(serde_json::Value::String(t)) => std::mem::take(t),
+    let text = match line.text.0.map(|raw| serde_json::from_str::<serde_json::Value>(raw.get())) {
+        Some(Ok(serde_json::Value::String(t))) => t,
         None => return Err(err(id, "missing field 'text'".into())),
-        Some(other) => return Err(err(id, format!("field 'text' must be a string, not {}", kind_of(other)))),
+        Some(Ok(other)) => return Err(err(id, format!("field 'text' must be a string, not {}", kind_of(&other)))),
+        Some(Err(e)) => return Err(err(id, format!("invalid JSON: {e}"))),
     };
-    let profile = match obj.get("kind") {
+    let profile = match &line.kind {
         None | Some(serde_json::Value::Null) => None,
         Some(serde_json::Value::String(k)) => {
             Some(k.parse::<Profile>().map_err(|m| err(id.clone(), format!("field 'kind': {m}")))?)
@@ -306,6 +330,19 @@ mod tests {
         assert!(rs[3].as_ref().unwrap_err().message.contains("must be a string"));
         assert_eq!(rs[4].as_ref().unwrap().profile, Some(Profile::Report));
         assert_eq!(rs[4].as_ref().unwrap().line, 6);
+    }
+
+    #[test]
+    fn jsonl_null_text_is_a_wrong_type_and_other_fields_are_ignored() {
+        let rs = read(
+            "{\"text\":null}\n[1,2]\n{\"text\":\"é\\n\",\"label\":{\"x\":[1,null]},\"id\":7}\n",
+            InputFormat::Jsonl,
+            &CsvOptions::default(),
+        );
+        assert_eq!(rs[0].as_ref().unwrap_err().message, "field 'text' must be a string, not null");
+        assert_eq!(rs[1].as_ref().unwrap_err().message, "expected a JSON object");
+        let ok = rs[2].as_ref().unwrap();
+        assert_eq!((ok.text.as_str(), ok.id.as_str()), ("é\n", "7"));
     }
 
     #[test]
