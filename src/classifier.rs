@@ -32,9 +32,50 @@ pub struct Span {
     pub field: Option<String>,
 }
 
+/// Where the text of evidence spans is read: the document itself when it is
+/// in memory (`str`), or texts fetched for the spans a result shows when the
+/// document was streamed ([`Classifier::assess_windows`]).
+pub trait SpanText {
+    /// The text between byte offsets `start` and `end` of the document.
+    fn span_text(&self, start: usize, end: usize) -> std::borrow::Cow<'_, str>;
+}
+
+impl SpanText for str {
+    #[inline]
+    fn span_text(&self, start: usize, end: usize) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Borrowed(&self[start..end])
+    }
+}
+
+/// Span texts fetched ahead, by (start, end): what a streamed document's
+/// result shows. A span missing from the map reads as empty.
+impl SpanText for FxHashMap<(usize, usize), String> {
+    fn span_text(&self, start: usize, end: usize) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Borrowed(self.get(&(start, end)).map_or("", String::as_str))
+    }
+}
+
+/// Notes which spans a result shows, reading them as empty.
+#[derive(Default)]
+struct SpanRecorder(std::cell::RefCell<Vec<(usize, usize)>>);
+
+impl SpanText for SpanRecorder {
+    fn span_text(&self, start: usize, end: usize) -> std::borrow::Cow<'_, str> {
+        self.0.borrow_mut().push((start, end));
+        std::borrow::Cow::Borrowed("")
+    }
+}
+
 impl Span {
     pub fn new(text: &str, start: usize, end: usize) -> Span {
-        let s = &text[start..end];
+        Span::of(text, start, end)
+    }
+
+    /// The span from `start` to `end` of a document whose text `src` reads.
+    #[inline]
+    pub fn of<S: SpanText + ?Sized>(src: &S, start: usize, end: usize) -> Span {
+        let s = src.span_text(start, end);
+        let s = &*s;
         let mut cut = s.len().min(SNIPPET);
         while !s.is_char_boundary(cut) {
             cut -= 1;
@@ -273,6 +314,12 @@ impl Classifier {
         self.bands.insert(p, bands);
     }
 
+    /// Changes the size of the windows long texts are analysed in (see
+    /// [`Pipeline::set_window`]; tests use small ones).
+    pub fn set_window(&mut self, max: usize) {
+        self.pipeline.set_window(max);
+    }
+
     /// Runs `f` with a workspace from the pool (one per thread in use).
     pub fn with_workspace<R>(&self, f: impl FnOnce(&mut Workspace) -> R) -> R {
         let mut ws = self.pool.lock().map(|mut p| p.pop()).ok().flatten().unwrap_or_default();
@@ -308,15 +355,63 @@ impl Classifier {
         let totals = sink.totals();
         ws.partial = std::mem::take(&mut sink.partial);
         let contributions = sink.contributions;
-        self.build(doc, hits, totals, contributions, &ws.cache)
+        self.build(doc.id, doc.profile, doc.text, &hits, &totals, &contributions, &ws.cache)
     }
 
-    fn build(&self, doc: &Document, hits: Hits, t: Totals, contrib: Contributions, cache: &WordCache) -> Assessment {
+    /// Classifies one document that is not held in memory: `walk` calls the
+    /// function it is given on each window of the text, in order, with the
+    /// window's byte offset, cut as [`crate::pipeline::windows`] cuts the
+    /// whole text with [`Pipeline::window`] bytes (`vigie::stream` does it
+    /// for files). Then `texts` fetches the text of the (start, end) spans
+    /// the result shows — a bounded number, sorted and distinct — keyed by
+    /// (start, end). The result is the one [`Classifier::assess`] gives on
+    /// the whole text: same analysis, hits, features, score and evidence;
+    /// only hits that no result uses are dropped on the way, so memory does
+    /// not grow with the length of the text.
+    pub fn assess_windows<E>(
+        &self,
+        id: &str,
+        profile: Profile,
+        walk: impl FnOnce(&mut dyn FnMut(usize, &str)) -> Result<(), E>,
+        texts: impl FnOnce(&[(usize, usize)]) -> Result<FxHashMap<(usize, usize), String>, E>,
+    ) -> Result<Assessment, E> {
+        self.with_workspace(|ws| {
+            let mut sink = ScoreSink::new(&self.model.flag, &self.model.urgent, profile);
+            sink.partial = std::mem::take(&mut ws.partial);
+            let mut w = crate::pipeline::Walk::bounded();
+            walk(&mut |base, window| self.pipeline.walk_window(&mut w, base, window, ws, &mut sink))?;
+            let hits = self.pipeline.walk_end(w, profile, &mut sink);
+            let totals = sink.totals();
+            ws.partial = std::mem::take(&mut sink.partial);
+            let contributions = sink.contributions;
+            // Build once to learn which spans the result shows, fetch them,
+            // then build the result with their text.
+            let rec = SpanRecorder::default();
+            self.build(id, profile, &rec, &hits, &totals, &contributions, &ws.cache);
+            let mut spans = rec.0.into_inner();
+            spans.sort_unstable();
+            spans.dedup();
+            let map = texts(&spans)?;
+            Ok(self.build(id, profile, &map, &hits, &totals, &contributions, &ws.cache))
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn build<S: SpanText + ?Sized>(
+        &self,
+        id: &str,
+        profile: Profile,
+        text: &S,
+        hits: &Hits,
+        t: &Totals,
+        contrib: &Contributions,
+        cache: &WordCache,
+    ) -> Assessment {
         let lex = &self.pipeline.lexicon;
         let m = &self.model;
         let score = m.flag.calibration.prob(t.flag);
-        let decision = self.bands[&doc.profile].decide(score);
-        let (priority, urgency) = if doc.profile == Profile::Report {
+        let decision = self.bands[&profile].decide(score);
+        let (priority, urgency) = if profile == Profile::Report {
             let u = m.urgent.calibration.prob(t.urgent);
             let p =
                 if decision.sent_to_review() && u >= m.data.urgent_at { Priority::Urgent } else { Priority::Normal };
@@ -340,7 +435,7 @@ impl Classifier {
             let ev = PracticeEvidence {
                 info: Arc::clone(&self.practice_info[p]),
                 typo: used.iter().any(|h| h.how == MatchHow::Typo),
-                spans: used.iter().take(MAX_SPANS).map(|h| Span::new(doc.text, h.start, h.end)).collect(),
+                spans: used.iter().take(MAX_SPANS).map(|h| Span::of(text, h.start, h.end)).collect(),
             };
             if is_strong {
                 practices.push(ev);
@@ -354,23 +449,21 @@ impl Classifier {
             match cues.iter_mut().find(|e| Arc::ptr_eq(&e.info, c)) {
                 Some(e) => {
                     if e.spans.len() < MAX_SPANS {
-                        e.spans.push(Span::new(doc.text, h.start, h.end));
+                        e.spans.push(Span::of(text, h.start, h.end));
                     }
                 }
-                None => {
-                    cues.push(CueEvidence { info: Arc::clone(c), spans: vec![Span::new(doc.text, h.start, h.end)] })
-                }
+                None => cues.push(CueEvidence { info: Arc::clone(c), spans: vec![Span::of(text, h.start, h.end)] }),
             }
         }
-        let top_features = contrib.top(cache, 0, doc.text, lex, t.scale, false);
+        let top_features = contrib.top(cache, 0, text, lex, t.scale, false);
         let urgent_because = if priority == Some(Priority::Urgent) {
-            contrib.top(cache, 1, doc.text, lex, t.scale, true)
+            contrib.top(cache, 1, text, lex, t.scale, true)
         } else {
             Vec::new()
         };
         Assessment {
-            id: doc.id.to_string(),
-            profile: doc.profile,
+            id: id.to_string(),
+            profile,
             score,
             decision,
             priority,
@@ -447,11 +540,11 @@ impl Contributions {
         }
     }
 
-    fn top(
+    fn top<S: SpanText + ?Sized>(
         &self,
         cache: &WordCache,
         model: usize,
-        text: &str,
+        text: &S,
         lex: &Lexicon,
         scale: f32,
         positive_only: bool,
@@ -487,7 +580,7 @@ impl Contributions {
                 .then_with(|| key(&a.1).cmp(&key(&b.1)))
         });
         all.truncate(TOP_FEATURES);
-        let spans = |v: &[(usize, usize)]| v.iter().take(3).map(|&(s, e)| Span::new(text, s, e)).collect::<Vec<_>>();
+        let spans = |v: &[(usize, usize)]| v.iter().take(3).map(|&(s, e)| Span::of(text, s, e)).collect::<Vec<_>>();
         all.into_iter()
             .map(|(c, src)| match src {
                 Share::Word(w, share) => {
@@ -495,7 +588,7 @@ impl Contributions {
                         Ok(id) => &cache.get(id).stem,
                         Err(i) => &self.retired[i].0,
                     };
-                    let shown = share.spans.as_slice().first().map_or(stem, |&(s, e)| &text[s..e]);
+                    let shown = share.spans.as_slice().first().map_or(stem.into(), |&(s, e)| text.span_text(s, e));
                     Contribution {
                         feature: format!("u:{stem} + c:*"),
                         label: format!("mot « {shown} » (racine {stem} et ses n-grammes)"),
@@ -504,7 +597,7 @@ impl Contributions {
                     }
                 }
                 Share::Bigram((_, _, pair, sp)) => {
-                    let shown = sp.as_slice().first().map_or(pair.as_str(), |&(s, e)| &text[s..e]);
+                    let shown = sp.as_slice().first().map_or(pair.as_str().into(), |&(s, e)| text.span_text(s, e));
                     Contribution {
                         feature: format!("b:{pair}"),
                         label: format!("suite de mots « {shown} »"),
