@@ -156,3 +156,56 @@ fn an_input_that_changes_between_the_two_reads_is_an_error() {
     });
     assert!(r.unwrap_err().to_string().contains("changed"));
 }
+
+/// A reader that gives at most `step` bytes per read, so characters and
+/// invalid sequences are cut between reads.
+struct Trickle<'a> {
+    data: &'a [u8],
+    step: usize,
+}
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.step.min(buf.len()).min(self.data.len());
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        Ok(n)
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+    /// Windows read from any bytes, in reads of any size, are the windows of
+    /// the text decoded whole (lossily, byte-order mark removed).
+    #[test]
+    fn text_windows_are_the_windows_of_the_text_decoded_whole(
+        bytes in proptest::collection::vec(
+            proptest::prop_oneof![
+                proptest::prelude::any::<u8>(),
+                proptest::sample::select(vec![b' ', b'\n', 0xC3, 0xA9, 0xE2, 0x82, 0xAC, 0xF0, 0x9F, 0x98, 0x80, 0xEF, 0xBB, 0xBF]),
+            ],
+            0..400,
+        ),
+        max in 4usize..40,
+        step in 1usize..9,
+        bom in proptest::prelude::any::<bool>(),
+    ) {
+        let mut input = if bom { b"\xEF\xBB\xBF".to_vec() } else { Vec::new() };
+        input.extend_from_slice(&bytes);
+        let mut text = String::from_utf8_lossy(&input).into_owned();
+        if text.starts_with('\u{FEFF}') {
+            text.drain(..3);
+        }
+        let expected: Vec<(usize, String)> =
+            vigie::pipeline::windows(&text, max).map(|(b, w)| (b, w.to_string())).collect();
+        let mut tw = vigie::stream::TextWindows::new(Trickle { data: &input, step }, max);
+        let mut got = Vec::new();
+        while let Some((b, w)) = tw.next_window().unwrap() {
+            got.push((b, w.to_string()));
+        }
+        proptest::prop_assert_eq!(got, expected);
+        let lossy = String::from_utf8(input.clone()).is_err();
+        proptest::prop_assert_eq!(tw.warnings().iter().any(|w| w.contains("UTF-8")), lossy);
+    }
+}
