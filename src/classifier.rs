@@ -536,8 +536,40 @@ enum Share<'a> {
 impl Contributions {
     fn retire(&mut self, cache: &WordCache) {
         for (id, share) in self.words.drain() {
-            self.retired.push((cache.get(id).stem.clone(), share));
+            // A word that no list can show is not kept (see `prune_retired`).
+            if share.w[0] != 0.0 || share.w[1] > 0.0 {
+                self.retired.push((cache.get(id).stem.clone(), share));
+            }
         }
+        self.prune_retired();
+    }
+
+    /// Keeps only the retired words that can still make a list of top
+    /// features, so that memory does not grow with the number of times the
+    /// word cache is emptied (a long text of ever new words). A word's place
+    /// among words is `count × weight × scale`, and `scale` is the same for
+    /// all: a word that at least `TOP_FEATURES` retired words outweigh by
+    /// more than rounding can undo (a relative 2⁻²⁰) never shows, whatever
+    /// comes later. Both lists are kept: by |flag weight|, and by positive
+    /// urgency weight.
+    fn prune_retired(&mut self) {
+        const MARGIN: f32 = 1.0 + 1.0 / (1u32 << 20) as f32;
+        if self.retired.len() <= 4 * TOP_FEATURES {
+            return;
+        }
+        let nth = |mut v: Vec<f32>| -> f32 {
+            if v.len() < TOP_FEATURES {
+                return 0.0;
+            }
+            let i = TOP_FEATURES - 1;
+            *v.select_nth_unstable_by(i, |a, b| b.total_cmp(a)).1
+        };
+        let flag = nth(self.retired.iter().map(|(_, w)| (w.count * w.w[0]).abs()).collect());
+        let urgent = nth(self.retired.iter().map(|(_, w)| w.count * w.w[1]).filter(|&v| v > 0.0).collect());
+        self.retired.retain(|(_, w)| {
+            let (f, u) = ((w.count * w.w[0]).abs(), w.count * w.w[1]);
+            (f != 0.0 && f * MARGIN >= flag) || (u > 0.0 && u * MARGIN >= urgent)
+        });
     }
 
     fn top<S: SpanText + ?Sized>(
@@ -751,6 +783,64 @@ impl FeatureSink for ScoreSink<'_> {
         self.named[1] += w[1];
         if w[0] != 0.0 || w[1] != 0.0 {
             self.contributions.named.push((name.to_string(), w, spans.to_vec()));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Pruning retired words never changes a list of top features: words are
+    /// retired in batches (as the word cache empties), pruned after each, and
+    /// the lists match those of all words kept, at any scale.
+    #[test]
+    fn pruning_retired_words_keeps_the_top_features() {
+        let c = Classifier::builtin().unwrap();
+        let cache = WordCache::default();
+        let text = "x".repeat(100_000);
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut rnd = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        // one word in `ties` has a weight from a small set
+        for ties in [0, 4, 400] {
+            let (mut all, mut pruned) = (Contributions::default(), Contributions::default());
+            for batch in 0..40 {
+                let mut fresh = Vec::new();
+                for i in 0..300usize {
+                    let pos = batch * 2_000 + i * 6;
+                    let mut spans = Spans3::default();
+                    spans.push((pos, pos + 3));
+                    // words with equal weights (exact ties), one in `ties`
+                    let (w0, w1) = if ties > 0 && rnd(ties) == 0 {
+                        ((rnd(9) as f32 - 4.0) * 0.25, (rnd(7) as f32 - 3.0) * 0.5)
+                    } else {
+                        ((rnd(20_001) as f32 - 10_000.0) / 9_999.0, (rnd(20_001) as f32 - 10_000.0) / 7_777.0)
+                    };
+                    let share = WordShare { count: (1 + rnd(4)) as f32, w: [w0, w1], spans };
+                    fresh.push((format!("w{batch}_{i}").into_boxed_str(), share));
+                }
+                all.retired.extend(fresh.iter().cloned());
+                for (stem, share) in fresh {
+                    if share.w[0] != 0.0 || share.w[1] > 0.0 {
+                        pruned.retired.push((stem, share));
+                    }
+                }
+                pruned.prune_retired();
+            }
+            assert!(pruned.retired.len() < all.retired.len() / 10, "{}", pruned.retired.len());
+            for scale in [1.0, 0.3, 1e-3, 0.123_456_7] {
+                for (model, positive) in [(0, false), (1, true)] {
+                    let top = |x: &Contributions| {
+                        serde_json::to_value(x.top(&cache, model, text.as_str(), c.lexicon(), scale, positive)).unwrap()
+                    };
+                    assert_eq!(top(&pruned), top(&all), "ties {ties}, scale {scale}, model {model}");
+                }
+            }
         }
     }
 }
