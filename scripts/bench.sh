@@ -17,7 +17,9 @@
 # honouring CARGO_TARGET_DIR) and measures a copy of it (DIR/vigie), makes
 # JSON Lines inputs of about 10 MB, 100 MB and 1 GB from the corpus
 # (data/corpus/*.jsonl, course and report items interleaved, repeated with
-# distinct ids; reused while the corpus is unchanged), then prints a table of
+# distinct ids; reused while the corpus is unchanged) and one plain-text
+# document of about 200 MB (the corpus texts, one after another, repeated),
+# then prints a table of
 # figures with their targets and PASS/FAIL. The table is also written to
 # DIR/results.txt. Throughputs are in MB/s of *text* (the "text" fields,
 # UTF-8 bytes, 1 MB = 10^6 bytes), not of JSONL file bytes; rows marked "per
@@ -137,6 +139,52 @@ print(f"wrote {path}: {records} records, {text_bytes} text bytes, {file_bytes} f
 PY
 }
 
+# make_text_input SIZE_BYTES FILE: writes FILE, ONE plain-text document of
+# corpus texts (course and report items interleaved, separated by blank
+# lines, repeated), and FILE.meta ("1 text_bytes file_bytes corpus_sha256
+# size"); reuses both when the corpus and the size are unchanged.
+make_text_input() {
+  python3 - "$1" "$2" <<'PY'
+import glob, hashlib, json, os, sys
+target, path = int(sys.argv[1]), sys.argv[2]
+files = sorted(glob.glob("data/corpus/*.jsonl"))
+h = hashlib.sha256()
+for f in files:
+    with open(f, "rb") as fh:
+        h.update(fh.read())
+sha = h.hexdigest()
+meta = path + ".meta"
+if os.path.exists(path) and os.path.exists(meta):
+    with open(meta) as m:
+        parts = m.read().split()
+    if len(parts) == 5 and parts[3] == sha and parts[4] == str(target) \
+            and os.path.getsize(path) == int(parts[2]):
+        print(f"reusing {path}", file=sys.stderr)
+        sys.exit(0)
+courses, reports = [], []
+for f in files:
+    with open(f, encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                o = json.loads(line)
+                (reports if o.get("kind") == "report" else courses).append(o["text"])
+mixed = []
+for i in range(max(len(courses), len(reports))):
+    mixed += courses[i:i + 1] + reports[i:i + 1]
+block = "".join(t + "\n\n" for t in mixed).encode("utf-8")
+size = 0
+tmp = path + ".tmp"
+with open(tmp, "wb", buffering=1 << 20) as out:
+    while size < target:
+        out.write(block)
+        size += len(block)
+os.replace(tmp, path)
+with open(meta, "w") as m:
+    m.write(f"1 {size} {size} {sha} {target}\n")
+print(f"wrote {path}: one document of {size} bytes", file=sys.stderr)
+PY
+}
+
 f10="$out/corpus-10MB.jsonl"
 f100="$out/corpus-100MB.jsonl"
 f1g="$out/corpus-1GB.jsonl"
@@ -144,6 +192,8 @@ echo "==> making inputs in $out/" >&2
 make_input 10000000 "$f10"
 make_input 100000000 "$f100"
 [[ $quick -eq 1 ]] || make_input 1000000000 "$f1g"
+fdoc="$out/corpus-200MB-one-document.txt"
+make_text_input 200000000 "$fdoc"
 text_bytes() { cut -d' ' -f2 "$1.meta"; }
 n_records() { cut -d' ' -f1 "$1.meta"; }
 
@@ -266,6 +316,20 @@ else
 fi
 diff_pct=$(calc "round(($tpbig - $tp10) / $tp10 * 100, 1)")
 
+# ---------------------------------------------------------------- (g)
+echo "==> (g) peak RSS scoring one 200 MB text document, --input text" >&2
+if [[ $have_time -eq 1 ]]; then
+  /usr/bin/time -f '%M %e %U %S' -o "$out/time-doc.txt" "$bin" score --input text "$fdoc" \
+    >"$out/doc-result.json" 2>"$out/last-stderr.txt" \
+    || { cat "$out/last-stderr.txt" >&2; die "vigie score failed on $fdoc"; }
+  doc_rss_mb=$(calc "round($(cut -d' ' -f1 "$out/time-doc.txt") * 1024 / 1e6, 1)")
+  doc_tp=$(calc "round($(text_bytes "$fdoc") / 1e6 / $(cut -d' ' -f2 "$out/time-doc.txt"), 2)")
+  doc_tpcpu=$(awk -v b="$(text_bytes "$fdoc")" '{printf "%.2f", b / 1e6 / ($3 + $4)}' "$out/time-doc.txt")
+else
+  echo "    /usr/bin/time (GNU time) not found: peak RSS skipped" >&2
+  doc_rss_mb=n/a doc_tp=n/a doc_tpcpu=n/a
+fi
+
 # ---------------------------------------------------------------- (f)
 if [[ $quick -eq 0 ]]; then
   echo "==> (f) training" >&2
@@ -292,6 +356,9 @@ row "(e) score, 1 thread, 10 MB" "$tp10" "MB/s" ""
 row "    score, 1 thread, $big_label" "$tpbig" "MB/s" ""
 row "    per CPU second: 10 MB / $big_label" "$tp10cpu / $tpbigcpu" "MB/s" ""
 row "    difference $big_label vs 10 MB" "$diff_pct" "%" "within 10" "abs($diff_pct) <= 10"
+row "(g) peak RSS, one 200 MB text document" "$doc_rss_mb" "MB" "<= 100" "$doc_rss_mb <= 100"
+row "    score it (one document: one thread)" "$doc_tp" "MB/s" ""
+row "    same, per CPU second (user+sys)" "$doc_tpcpu" "MB/s" ""
 row "(f) vigie train (5-fold CV + fit)" "$train_s" "s" "<= 60" "$train_s <= 60"
 
 cpu=$(grep -m1 '^model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//' || true)
@@ -310,7 +377,7 @@ fi
   if [[ $(calc "max($load_start, $load_end) > 0.5 * $(nproc)") == True ]]; then
     echo "WARNING: load average $load_start at start, $load_end at end, on $(nproc) CPU(s): other processes competed for the cores; wall-time figures are pessimistic (see the per-CPU-second rows)"
   fi
-  echo "inputs: $f10 ($(n_records "$f10") records, $(text_bytes "$f10") text bytes), $f100 ($(n_records "$f100") records, $(text_bytes "$f100") text bytes)$([[ $quick -eq 1 ]] || echo ", $f1g ($(n_records "$f1g") records, $(text_bytes "$f1g") text bytes)")"
+  echo "inputs: $f10 ($(n_records "$f10") records, $(text_bytes "$f10") text bytes), $f100 ($(n_records "$f100") records, $(text_bytes "$f100") text bytes), $fdoc (one document, $(text_bytes "$fdoc") bytes)$([[ $quick -eq 1 ]] || echo ", $f1g ($(n_records "$f1g") records, $(text_bytes "$f1g") text bytes)")"
   echo "MB = 10^6 bytes; throughput = text bytes / wall time (median of $runs run(s); 1 GB: 1 run); cold start: $cold_how"
   echo
   printf '%-46s %12s %-6s %-14s %s\n' "measure" "figure" "unit" "target" "verdict"

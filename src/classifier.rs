@@ -13,6 +13,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+/// Retired words always kept before pruning starts (see
+/// `Contributions::prune_retired`).
+const RETIRED_KEEP: usize = 1024;
 /// Most spans reported per practice or cue (a 200 MB text may hold millions).
 pub const MAX_SPANS: usize = 20;
 /// How many learned features each result carries.
@@ -32,9 +35,50 @@ pub struct Span {
     pub field: Option<String>,
 }
 
+/// Where the text of evidence spans is read: the document itself when it is
+/// in memory (`str`), or texts fetched for the spans a result shows when the
+/// document was streamed ([`Classifier::assess_windows`]).
+pub trait SpanText {
+    /// The text between byte offsets `start` and `end` of the document.
+    fn span_text(&self, start: usize, end: usize) -> std::borrow::Cow<'_, str>;
+}
+
+impl SpanText for str {
+    #[inline]
+    fn span_text(&self, start: usize, end: usize) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Borrowed(&self[start..end])
+    }
+}
+
+/// Span texts fetched ahead, by (start, end): what a streamed document's
+/// result shows. A span missing from the map reads as empty.
+impl SpanText for FxHashMap<(usize, usize), String> {
+    fn span_text(&self, start: usize, end: usize) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Borrowed(self.get(&(start, end)).map_or("", String::as_str))
+    }
+}
+
+/// Notes which spans a result shows, reading them as empty.
+#[derive(Default)]
+struct SpanRecorder(std::cell::RefCell<Vec<(usize, usize)>>);
+
+impl SpanText for SpanRecorder {
+    fn span_text(&self, start: usize, end: usize) -> std::borrow::Cow<'_, str> {
+        self.0.borrow_mut().push((start, end));
+        std::borrow::Cow::Borrowed("")
+    }
+}
+
 impl Span {
     pub fn new(text: &str, start: usize, end: usize) -> Span {
-        let s = &text[start..end];
+        Span::of(text, start, end)
+    }
+
+    /// The span from `start` to `end` of a document whose text `src` reads.
+    #[inline]
+    pub fn of<S: SpanText + ?Sized>(src: &S, start: usize, end: usize) -> Span {
+        let s = src.span_text(start, end);
+        let s = &*s;
         let mut cut = s.len().min(SNIPPET);
         while !s.is_char_boundary(cut) {
             cut -= 1;
@@ -273,6 +317,12 @@ impl Classifier {
         self.bands.insert(p, bands);
     }
 
+    /// Changes the size of the windows long texts are analysed in (see
+    /// [`Pipeline::set_window`]; tests use small ones).
+    pub fn set_window(&mut self, max: usize) {
+        self.pipeline.set_window(max);
+    }
+
     /// Runs `f` with a workspace from the pool (one per thread in use).
     pub fn with_workspace<R>(&self, f: impl FnOnce(&mut Workspace) -> R) -> R {
         let mut ws = self.pool.lock().map(|mut p| p.pop()).ok().flatten().unwrap_or_default();
@@ -311,15 +361,67 @@ impl Classifier {
         let totals = sink.totals();
         ws.partial = std::mem::take(&mut sink.partial);
         ws.contributions = std::mem::take(&mut sink.contributions);
-        self.build(doc, hits, totals, &ws.contributions, &ws.cache)
+        self.build(doc.id, doc.profile, doc.text, &hits, &totals, &ws.contributions, &ws.cache)
     }
 
-    fn build(&self, doc: &Document, hits: Hits, t: Totals, contrib: &Contributions, cache: &WordCache) -> Assessment {
+    /// Classifies one document that is not held in memory: `walk` calls the
+    /// function it is given on each window of the text, in order, with the
+    /// window's byte offset, cut as [`crate::pipeline::windows`] cuts the
+    /// whole text with [`Pipeline::window`] bytes (`vigie::stream` does it
+    /// for files). Then `texts` fetches the text of the (start, end) spans
+    /// the result shows — a bounded number, sorted and distinct — keyed by
+    /// (start, end). The result is the one [`Classifier::assess`] gives on
+    /// the whole text: same analysis, hits, features, score and evidence;
+    /// only hits that no result uses are dropped on the way, so memory does
+    /// not grow with the length of the text.
+    pub fn assess_windows<E>(
+        &self,
+        id: &str,
+        profile: Profile,
+        walk: impl FnOnce(&mut dyn FnMut(usize, &str)) -> Result<(), E>,
+        texts: impl FnOnce(&[(usize, usize)]) -> Result<FxHashMap<(usize, usize), String>, E>,
+    ) -> Result<Assessment, E> {
+        self.with_workspace(|ws| {
+            let mut sink = ScoreSink::new(&self.model.flag, &self.model.urgent, profile);
+            sink.partial = std::mem::take(&mut ws.partial);
+            sink.contributions = std::mem::take(&mut ws.contributions);
+            sink.contributions.reset();
+            let mut w = crate::pipeline::Walk::bounded();
+            walk(&mut |base, window| self.pipeline.walk_window(&mut w, base, window, ws, &mut sink))?;
+            let hits = self.pipeline.walk_end(w, profile, &mut sink);
+            let totals = sink.totals();
+            ws.partial = std::mem::take(&mut sink.partial);
+            let contributions = std::mem::take(&mut sink.contributions);
+            // Build once to learn which spans the result shows, fetch them,
+            // then build the result with their text.
+            let rec = SpanRecorder::default();
+            self.build(id, profile, &rec, &hits, &totals, &contributions, &ws.cache);
+            let mut spans = rec.0.into_inner();
+            spans.sort_unstable();
+            spans.dedup();
+            let map = texts(&spans)?;
+            let result = self.build(id, profile, &map, &hits, &totals, &contributions, &ws.cache);
+            ws.contributions = contributions;
+            Ok(result)
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn build<S: SpanText + ?Sized>(
+        &self,
+        id: &str,
+        profile: Profile,
+        text: &S,
+        hits: &Hits,
+        t: &Totals,
+        contrib: &Contributions,
+        cache: &WordCache,
+    ) -> Assessment {
         let lex = &self.pipeline.lexicon;
         let m = &self.model;
         let score = m.flag.calibration.prob(t.flag);
-        let decision = self.bands[&doc.profile].decide(score);
-        let (priority, urgency) = if doc.profile == Profile::Report {
+        let decision = self.bands[&profile].decide(score);
+        let (priority, urgency) = if profile == Profile::Report {
             let u = m.urgent.calibration.prob(t.urgent);
             let p =
                 if decision.sent_to_review() && u >= m.data.urgent_at { Priority::Urgent } else { Priority::Normal };
@@ -343,7 +445,7 @@ impl Classifier {
             let ev = PracticeEvidence {
                 info: Arc::clone(&self.practice_info[p]),
                 typo: used.iter().any(|h| h.how == MatchHow::Typo),
-                spans: used.iter().take(MAX_SPANS).map(|h| Span::new(doc.text, h.start, h.end)).collect(),
+                spans: used.iter().take(MAX_SPANS).map(|h| Span::of(text, h.start, h.end)).collect(),
             };
             if is_strong {
                 practices.push(ev);
@@ -357,23 +459,21 @@ impl Classifier {
             match cues.iter_mut().find(|e| Arc::ptr_eq(&e.info, c)) {
                 Some(e) => {
                     if e.spans.len() < MAX_SPANS {
-                        e.spans.push(Span::new(doc.text, h.start, h.end));
+                        e.spans.push(Span::of(text, h.start, h.end));
                     }
                 }
-                None => {
-                    cues.push(CueEvidence { info: Arc::clone(c), spans: vec![Span::new(doc.text, h.start, h.end)] })
-                }
+                None => cues.push(CueEvidence { info: Arc::clone(c), spans: vec![Span::of(text, h.start, h.end)] }),
             }
         }
-        let top_features = contrib.top(cache, 0, doc.text, lex, t.scale, false);
+        let top_features = contrib.top(cache, 0, text, lex, t.scale, false);
         let urgent_because = if priority == Some(Priority::Urgent) {
-            contrib.top(cache, 1, doc.text, lex, t.scale, true)
+            contrib.top(cache, 1, text, lex, t.scale, true)
         } else {
             Vec::new()
         };
         Assessment {
-            id: doc.id.to_string(),
-            profile: doc.profile,
+            id: id.to_string(),
+            profile,
             score,
             decision,
             priority,
@@ -517,6 +617,10 @@ impl Contributions {
     /// The word cache is about to be emptied: resolve every id to its stem.
     fn retire(&mut self, cache: &WordCache) {
         for (id, share) in self.words.drain(..) {
+            // A word that no list can show is not kept (see `prune_retired`).
+            if share.w[0] == 0.0 && share.w[1] <= 0.0 {
+                continue;
+            }
             let info = cache.get(id);
             match self.retired.get_mut(info.folded.text.as_str()) {
                 Some((_, old)) => *old = old.merged(&share),
@@ -531,13 +635,44 @@ impl Contributions {
                 b.pair = Pair::Text(format!("{} {}", cache.get(a).stem, cache.get(z).stem).into_boxed_str());
             }
         }
+        self.prune_retired();
     }
 
-    fn top(
+    /// Bounds the retired words, so that memory does not grow with the
+    /// number of times the word cache is emptied (a long text of ever new
+    /// words). Up to `4 × RETIRED_KEEP` words are all kept; past that, only
+    /// those that rank within the first `RETIRED_KEEP` by |flag weight| or by
+    /// positive urgency weight stay (a word's place is `count × weight ×
+    /// scale`, and `scale` is the same for all, so ranks do not change
+    /// later). A dropped word that appears again later counts only its later
+    /// occurrences, which can only matter for texts of several hundred
+    /// thousand distinct words, and by design nothing with a chance of
+    /// reaching the top eight is dropped: it would need a thousand words
+    /// ahead of it.
+    fn prune_retired(&mut self) {
+        const MARGIN: f32 = 1.0 + 1.0 / (1u32 << 20) as f32;
+        if self.retired.len() <= 4 * RETIRED_KEEP {
+            return;
+        }
+        let nth = |mut v: Vec<f32>| -> f32 {
+            if v.len() < RETIRED_KEEP {
+                return 0.0;
+            }
+            *v.select_nth_unstable_by(RETIRED_KEEP - 1, |a, b| b.total_cmp(a)).1
+        };
+        let flag = nth(self.retired.values().map(|(_, w)| (w.count * w.w[0]).abs()).collect());
+        let urgent = nth(self.retired.values().map(|(_, w)| w.count * w.w[1]).filter(|&v| v > 0.0).collect());
+        self.retired.retain(|_, (_, w)| {
+            let (f, u) = ((w.count * w.w[0]).abs(), w.count * w.w[1]);
+            (f != 0.0 && f * MARGIN >= flag) || (u > 0.0 && u * MARGIN >= urgent)
+        });
+    }
+
+    fn top<S: SpanText + ?Sized>(
         &self,
         cache: &WordCache,
         model: usize,
-        text: &str,
+        text: &S,
         lex: &Lexicon,
         scale: f32,
         positive_only: bool,
@@ -591,7 +726,7 @@ impl Contributions {
             order.truncate(TOP_FEATURES);
         }
         order.sort_unstable_by(cmp);
-        let spans = |v: &[(usize, usize)]| v.iter().take(3).map(|&(s, e)| Span::new(text, s, e)).collect::<Vec<_>>();
+        let spans = |v: &[(usize, usize)]| v.iter().take(3).map(|&(s, e)| Span::of(text, s, e)).collect::<Vec<_>>();
         order
             .iter()
             .map(|o| (all[o.2].0, &all[o.2].1))
@@ -601,7 +736,7 @@ impl Contributions {
                         WordRef::Id(id) => &cache.get(*id).stem,
                         WordRef::Stem(stem) => stem,
                     };
-                    let shown = share.spans.as_slice().first().map_or(stem, |&(s, e)| &text[s..e]);
+                    let shown = share.spans.as_slice().first().map_or(stem.into(), |&(s, e)| text.span_text(s, e));
                     Contribution {
                         feature: format!("u:{stem} + c:*"),
                         label: format!("mot « {shown} » (racine {stem} et ses n-grammes)"),
@@ -615,7 +750,7 @@ impl Contributions {
                         Pair::Text(t) => t.to_string(),
                     };
                     let sp = &b.spans;
-                    let shown = sp.as_slice().first().map_or(pair.as_str(), |&(s, e)| &text[s..e]);
+                    let shown = sp.as_slice().first().map_or(pair.as_str().into(), |&(s, e)| text.span_text(s, e));
                     Contribution {
                         feature: format!("b:{pair}"),
                         label: format!("suite de mots « {shown} »"),
@@ -809,5 +944,60 @@ mod tests {
         assert_eq!(names(&roomy), names(&small));
         let spans = |a: &Assessment| -> Vec<Vec<Span>> { a.cues.iter().map(|c| c.spans.clone()).collect() };
         assert_eq!(spans(&roomy), spans(&small));
+    }
+
+    /// Pruning retired words never changes a list of top features: words are
+    /// retired in batches (as the word cache empties), pruned after each, and
+    /// the lists match those of all words kept, at any scale.
+    #[test]
+    fn pruning_retired_words_keeps_the_top_features() {
+        let c = Classifier::builtin().unwrap();
+        let cache = WordCache::default();
+        let text = "x".repeat(250_000);
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut rnd = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        // one word in `ties` has a weight from a small set
+        for ties in [0, 4, 400] {
+            let (mut all, mut pruned) = (Contributions::default(), Contributions::default());
+            for batch in 0..100 {
+                let mut fresh = Vec::new();
+                for i in 0..300usize {
+                    let pos = batch * 2_000 + i * 6;
+                    let mut spans = Spans3::default();
+                    spans.push((pos, pos + 3));
+                    // words with equal weights (exact ties), one in `ties`
+                    let (w0, w1) = if ties > 0 && rnd(ties) == 0 {
+                        ((rnd(9) as f32 - 4.0) * 0.25, (rnd(7) as f32 - 3.0) * 0.5)
+                    } else {
+                        ((rnd(20_001) as f32 - 10_000.0) / 9_999.0, (rnd(20_001) as f32 - 10_000.0) / 7_777.0)
+                    };
+                    let share = WordShare { count: (1 + rnd(4)) as f32, w: [w0, w1], spans };
+                    fresh.push((format!("w{batch}_{i}").into_boxed_str(), share));
+                }
+                for (stem, share) in fresh {
+                    all.retired.insert(stem.clone(), (stem.clone(), share));
+                    if share.w[0] != 0.0 || share.w[1] > 0.0 {
+                        pruned.retired.insert(stem.clone(), (stem, share));
+                    }
+                }
+                pruned.prune_retired();
+            }
+            // Bounded: at most the words kept plus one batch, of 30,000 in all.
+            assert!(pruned.retired.len() <= 4 * RETIRED_KEEP + 300, "{}", pruned.retired.len());
+            assert_eq!(all.retired.len(), 30_000);
+            for scale in [1.0, 0.3, 1e-3, 0.123_456_7] {
+                for (model, positive) in [(0, false), (1, true)] {
+                    let top = |x: &Contributions| {
+                        serde_json::to_value(x.top(&cache, model, text.as_str(), c.lexicon(), scale, positive)).unwrap()
+                    };
+                    assert_eq!(top(&pruned), top(&all), "ties {ties}, scale {scale}, model {model}");
+                }
+            }
+        }
     }
 }

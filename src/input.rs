@@ -70,11 +70,16 @@ pub enum InputError {
 
 pub type RecordResult = Result<Record, RecordError>;
 
+/// Warning of a record that was not valid UTF-8.
+pub(crate) const WARN_INVALID_UTF8: &str = "invalid UTF-8 decoded with replacement characters";
+/// Warning of a text document with NUL bytes in its first 8 KiB.
+pub(crate) const WARN_NUL: &str = "binary content (NUL bytes) read as text";
+
 fn decode(bytes: Vec<u8>, warnings: &mut Vec<String>) -> String {
     match String::from_utf8(bytes) {
         Ok(s) => s,
         Err(e) => {
-            warnings.push("invalid UTF-8 decoded with replacement characters".into());
+            warnings.push(WARN_INVALID_UTF8.into());
             String::from_utf8_lossy(e.as_bytes()).into_owned()
         }
     }
@@ -170,12 +175,14 @@ pub fn records<'r>(
 ) -> Result<Box<dyn Iterator<Item = RecordResult> + Send + 'r>, InputError> {
     let name = name.to_string();
     match format {
+        // A text file larger than a window is better read by
+        // `crate::stream`, which gives the same result in bounded memory.
         InputFormat::Text => {
             let mut buf = Vec::new();
             reader.read_to_end(&mut buf).map_err(|error| InputError::Io { source_name: name.clone(), error })?;
             let mut warnings = Vec::new();
             if buf.iter().take(8192).filter(|&&b| b == 0).count() > 0 {
-                warnings.push("binary content (NUL bytes) read as text".into());
+                warnings.push(WARN_NUL.into());
             }
             let mut text = decode(buf, &mut warnings);
             strip_bom(&mut text);

@@ -32,6 +32,7 @@ pub mod matcher;
 pub mod model;
 pub mod pipeline;
 pub mod profile;
+pub mod stream;
 pub mod train;
 
 pub use classifier::{Assessment, Classifier, ClassifierBuilder, Document};

@@ -8,10 +8,12 @@
 //! text.
 
 use crate::analysis::{analyze, word::WordCache};
+use crate::classifier::MAX_SPANS;
 use crate::features::{hash_name, named_features, token_features, token_scale, Collector, FeatureSink, SparseVec};
 use crate::lexicon::Lexicon;
-use crate::matcher::{Hits, Matcher};
+use crate::matcher::{Hits, MatchHow, Matcher};
 use crate::profile::Profile;
+use rustc_hash::FxHashMap;
 
 /// Largest piece of text analysed at once.
 pub const WINDOW: usize = 1 << 20;
@@ -32,6 +34,77 @@ pub struct Workspace {
 pub struct Pipeline {
     pub lexicon: Lexicon,
     pub matcher: Matcher,
+    /// Largest window analysed at once ([`WINDOW`] unless changed).
+    window: usize,
+}
+
+/// A walk in progress over one text whose windows arrive one by one (see
+/// [`Pipeline::walk_window`]): the vocabulary hits so far and the number of
+/// content words.
+#[derive(Default)]
+pub struct Walk {
+    all: Hits,
+    n: usize,
+    /// When set, hits are kept only as far as results use them (see
+    /// [`Walk::bounded`]).
+    kept: Option<Kept>,
+}
+
+/// Hits kept so far, per practice (and strength), cue and look-alike.
+#[derive(Default)]
+struct Kept {
+    practices: FxHashMap<(usize, bool), (usize, bool)>,
+    cues: FxHashMap<usize, usize>,
+    lookalikes: FxHashMap<usize, usize>,
+}
+
+impl Walk {
+    /// A walk that keeps all hits (texts held in memory: bounded by the text).
+    pub fn new() -> Walk {
+        Walk::default()
+    }
+
+    /// A walk whose memory does not grow with the number of hits: it keeps
+    /// the first [`MAX_SPANS`] hits of each practice (strong and weak apart),
+    /// cue and look-alike, plus the first one-typo hit of a practice past
+    /// them. Results are the same as with every hit kept: evidence shows the
+    /// first `MAX_SPANS` spans, named features depend on which practices and
+    /// cues are present, and explanations show the first three spans of each.
+    pub fn bounded() -> Walk {
+        Walk { kept: Some(Kept::default()), ..Walk::default() }
+    }
+
+    fn absorb(&mut self, hits: Hits) {
+        let Some(k) = &mut self.kept else {
+            self.all.practices.extend(hits.practices);
+            self.all.cues.extend(hits.cues);
+            self.all.lookalikes.extend(hits.lookalikes);
+            return;
+        };
+        for h in hits.practices {
+            let (n, typo_kept) = k.practices.entry((h.practice, h.weak)).or_default();
+            let late_typo = h.how == MatchHow::Typo && !*typo_kept;
+            if *n < MAX_SPANS || late_typo {
+                *n += 1;
+                *typo_kept |= h.how == MatchHow::Typo;
+                self.all.practices.push(h);
+            }
+        }
+        for h in hits.cues {
+            let n = k.cues.entry(h.cue).or_default();
+            if *n < MAX_SPANS {
+                *n += 1;
+                self.all.cues.push(h);
+            }
+        }
+        for h in hits.lookalikes {
+            let n = k.lookalikes.entry(h.0).or_default();
+            if *n < MAX_SPANS {
+                *n += 1;
+                self.all.lookalikes.push(h);
+            }
+        }
+    }
 }
 
 /// Splits `text` into windows of at most `max` bytes, cut after a whitespace
@@ -47,64 +120,106 @@ pub fn windows(text: &str, max: usize) -> impl Iterator<Item = (usize, &str)> {
         if start >= text.len() {
             return None;
         }
-        let mut end = (start + max).min(text.len());
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        if end < text.len() {
-            let slice = &text[start..end];
-            if let Some(ws) = slice.rfind(char::is_whitespace) {
-                if ws > max / 2 {
-                    end = start + ws + slice[ws..].chars().next().map_or(1, char::len_utf8);
-                }
-            }
-        }
+        let end = start + window_end(&text[start..], max);
         let w = (start, &text[start..end]);
         start = end;
         Some(w)
     })
 }
 
+/// Length of the window that starts `rest` (the text not yet cut, to its
+/// end): at most `max` bytes, after the last whitespace character when there
+/// is one in the second half. [`windows`] and readers that stream a text
+/// (which must hold more than `max` bytes of `rest`, or all of it) cut alike.
+pub fn window_end(rest: &str, max: usize) -> usize {
+    let mut end = max.min(rest.len());
+    while !rest.is_char_boundary(end) {
+        end -= 1;
+    }
+    if end < rest.len() {
+        let slice = &rest[..end];
+        if let Some(ws) = slice.rfind(char::is_whitespace) {
+            if ws > max / 2 {
+                end = ws + slice[ws..].chars().next().map_or(1, char::len_utf8);
+            }
+        }
+    }
+    end
+}
+
 impl Pipeline {
     pub fn new(lexicon: Lexicon) -> Pipeline {
         let matcher = Matcher::new(&lexicon);
-        Pipeline { lexicon, matcher }
+        Pipeline { lexicon, matcher, window: WINDOW }
+    }
+
+    /// Largest window analysed at once, in bytes.
+    pub fn window(&self) -> usize {
+        self.window
+    }
+
+    /// Changes the window size (tests use small windows to cross window
+    /// edges on short texts). Results near window edges depend on it.
+    ///
+    /// # Panics
+    /// When `max < 4` (see [`windows`]).
+    pub fn set_window(&mut self, max: usize) {
+        assert!(max >= 4, "a window must hold at least one UTF-8 character (4 bytes)");
+        self.window = max;
     }
 
     /// Walks all features of `text` into `sink` and returns the vocabulary
     /// hits, with byte offsets into `text`.
     pub fn walk(&self, text: &str, profile: Profile, ws: &mut Workspace, sink: &mut impl FeatureSink) -> Hits {
-        let mut all = Hits::default();
-        let mut n = 0usize;
-        for (base, window) in windows(text, WINDOW) {
-            if ws.cache.is_full() {
-                sink.words_forgotten(&ws.cache);
-                ws.cache.trim();
-                ws.partial.clear();
-            }
-            let a = analyze(window, &mut ws.cache);
-            let mut hits = self.matcher.find(&a);
-            token_features(&a, base, sink);
-            n += a.content.len();
-            for h in &mut hits.practices {
-                h.start += base;
-                h.end += base;
-            }
-            for h in &mut hits.cues {
-                h.start += base;
-                h.end += base;
-            }
-            for h in &mut hits.lookalikes {
-                h.1 += base;
-                h.2 += base;
-            }
-            all.practices.extend(hits.practices);
-            all.cues.extend(hits.cues);
-            all.lookalikes.extend(hits.lookalikes);
+        let mut w = Walk::new();
+        for (base, window) in windows(text, self.window) {
+            self.walk_window(&mut w, base, window, ws, sink);
         }
-        sink.scale_tokens(token_scale(n));
-        named_features(&all, &self.lexicon, profile, &mut |name, spans| sink.named(name, hash_name(name), spans));
-        all
+        self.walk_end(w, profile, sink)
+    }
+
+    /// Walks one window of a text starting at byte `base`. Windows must come
+    /// in order and be cut as [`windows`] cuts them (with [`Pipeline::window`]
+    /// as the size): then a text walked window by window gives exactly what
+    /// [`Pipeline::walk`] gives on the whole text.
+    #[inline]
+    pub fn walk_window(
+        &self,
+        w: &mut Walk,
+        base: usize,
+        window: &str,
+        ws: &mut Workspace,
+        sink: &mut impl FeatureSink,
+    ) {
+        if ws.cache.is_full() {
+            sink.words_forgotten(&ws.cache);
+            ws.cache.trim();
+            ws.partial.clear();
+        }
+        let a = analyze(window, &mut ws.cache);
+        let mut hits = self.matcher.find(&a);
+        token_features(&a, base, sink);
+        w.n += a.content.len();
+        for h in &mut hits.practices {
+            h.start += base;
+            h.end += base;
+        }
+        for h in &mut hits.cues {
+            h.start += base;
+            h.end += base;
+        }
+        for h in &mut hits.lookalikes {
+            h.1 += base;
+            h.2 += base;
+        }
+        w.absorb(hits);
+    }
+
+    /// Ends a walk: scales the token features and emits the named ones.
+    pub fn walk_end(&self, w: Walk, profile: Profile, sink: &mut impl FeatureSink) -> Hits {
+        sink.scale_tokens(token_scale(w.n));
+        named_features(&w.all, &self.lexicon, profile, &mut |name, spans| sink.named(name, hash_name(name), spans));
+        w.all
     }
 
     /// The sparse feature vector of a text (training and evaluation).

@@ -301,6 +301,61 @@ fn empty_and_whitespace_documents_are_scored_clear() {
 }
 
 #[test]
+fn a_text_file_larger_than_a_window_is_streamed_with_the_result_of_reading_it_whole() {
+    // About 1.5 MiB of corpus text: more than one 1 MiB window. A practice
+    // term sits across the first window's 1 MiB mark, and invalid UTF-8
+    // ends the file.
+    let mut text = String::new();
+    for line in std::fs::read_to_string("data/corpus/reports-ra.jsonl").unwrap().lines().cycle() {
+        if text.len() > (1 << 20) - 2000 && !text.contains("Séance de biokinergie") {
+            let at = (1 << 20) - 5; // "biokinergie" crosses the 1 MiB mark
+            text.push_str(&" ".repeat(at - text.len() - "Séance de ".len()));
+            text.push_str("Séance de biokinergie, puis ");
+        }
+        if line.trim().is_empty() {
+            continue;
+        }
+        let v: Value = serde_json::from_str(line).unwrap();
+        text.push_str(v["text"].as_str().unwrap());
+        text.push_str("\n\n");
+        if text.len() > 1_500_000 {
+            break;
+        }
+    }
+    let mut bytes = text.into_bytes();
+    bytes.extend_from_slice(b"fin \xff\xfe");
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("long.txt");
+    std::fs::write(&p, &bytes).unwrap();
+    let args = ["--input", "text", "--format", "jsonl", "--profile", "report"];
+    let streamed = jsonl(&vigie().arg("score").args(args).arg(&p).ok_stdout());
+    // stdin is read whole
+    let whole = jsonl(&vigie().arg("score").args(args).arg("-").write_stdin(bytes.clone()).ok_stdout());
+    assert_eq!(streamed.len(), 1);
+    let (mut s, mut w) = (streamed[0].clone(), whole[0].clone());
+    assert_eq!(s["id"], p.display().to_string());
+    for k in ["id", "source"] {
+        s.as_object_mut().unwrap().remove(k);
+        w.as_object_mut().unwrap().remove(k);
+    }
+    assert_eq!(s, w);
+    assert!(s["warnings"][0].as_str().unwrap().contains("UTF-8"), "{}", s["warnings"]);
+    // Before the first invalid byte, offsets are byte offsets into the file.
+    let spans = s["practices"].as_array().unwrap().iter().flat_map(|p| p["spans"].as_array().unwrap().clone());
+    let mut across = false;
+    for sp in spans {
+        let (a, b) = (sp["start"].as_u64().unwrap() as usize, sp["end"].as_u64().unwrap() as usize);
+        assert_eq!(std::str::from_utf8(&bytes[a..b]).unwrap(), sp["text"].as_str().unwrap());
+        across |= a == (1 << 20) - 5;
+    }
+    assert!(across, "the practice term across the window mark is found");
+    // triage streams it too
+    let t = jsonl(&vigie().arg("triage").args(args).arg(&p).ok_stdout());
+    assert_eq!(t[0]["score"], s["score"]);
+    assert_eq!(t[0]["practices"], s["practices"]);
+}
+
+#[test]
 fn binary_file_is_read_with_a_warning_not_a_crash() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("blob.bin");

@@ -5,7 +5,7 @@ use super::{BatchArgs, OutputFormat, TriageArgs};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, IsTerminal, Write};
-use vigie::input::{records, CsvOptions, RecordResult};
+use vigie::input::{records, CsvOptions, InputFormat, RecordResult};
 use vigie::{Classifier, Decision, Document, Priority};
 
 /// Records scored together; bounds memory while keeping every core busy.
@@ -26,6 +26,19 @@ fn open(path: &std::path::Path) -> std::io::Result<Box<dyn BufRead + Send>> {
     } else {
         Ok(Box::new(BufReader::with_capacity(1 << 16, std::fs::File::open(path)?)))
     }
+}
+
+/// The size of `path` when it is read as one text document better streamed
+/// than held in memory: a regular file (not stdin: it is read twice) larger
+/// than a window, whose text is not to be echoed.
+fn streamable(a: &BatchArgs, c: &Classifier, path: &std::path::Path) -> Option<usize> {
+    if a.input != InputFormat::Text || a.include_text || path.as_os_str() == "-" {
+        return None;
+    }
+    let m = std::fs::metadata(path).ok()?;
+    let size = usize::try_from(m.len()).ok()?;
+    // A file that cannot be opened is reported as for any input.
+    (m.is_file() && size > c.pipeline().window() && std::fs::File::open(path).is_ok()).then_some(size)
 }
 
 fn process(c: &Classifier, a: &BatchArgs, source: &str, r: RecordResult) -> OutRecord {
@@ -82,6 +95,16 @@ fn run_batch<T: Send>(
     let mut bytes = 0usize;
     for path in &a.paths {
         let source = path.display().to_string();
+        if let Some(size) = streamable(a, c, path) {
+            // One document larger than a window: streamed in bounded memory,
+            // with the result reading it whole would give.
+            let assessment = vigie::stream::assess_file(c, path, &source, a.profile)
+                .map_err(|e| anyhow::anyhow!("{source}: {e}"))?;
+            bytes += size;
+            counts.total += 1;
+            sink(render(OutRecord::Ok(OkRecord { source: source.clone(), line: 1, assessment, text: None })))?;
+            continue;
+        }
         let reader = match open(path) {
             Ok(r) => r,
             Err(e) => {
