@@ -183,7 +183,7 @@ impl Learner {
                 let ds = Dataset::new(x, targets);
                 let fitted = LogisticRegression::default()
                     .alpha(alpha)
-                    .max_iterations(std::env::var("VIGIE_ITERS").ok().and_then(|v| v.parse().ok()).unwrap_or(100))
+                    .max_iterations(100)
                     .fit(&ds)
                     .map_err(|e| format!("logistic regression: {e}"))?;
                 // linfa takes the first label it meets as the positive class.
