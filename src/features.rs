@@ -105,41 +105,7 @@ pub fn token_features(a: &Analysis, base: usize, sink: &mut impl FeatureSink) {
 }
 
 /// The named (presence) features of a text, in a fixed order.
-///
-/// Every feature that does not already name the kind of document also comes
-/// as a twin for this kind (`course/p:reiki`, `report/q:prevention`), as token
-/// features do (`@course`): training can then fit one scorer per kind of
-/// document over the features of that kind only.
 pub fn named_features(hits: &Hits, lex: &Lexicon, profile: Profile, emit: &mut dyn FnMut(&str, &[(usize, usize)])) {
-    let kind = profile.as_str();
-    named_shared(hits, lex, profile, &mut |name, spans| {
-        emit(name, spans);
-        if named_kind(name).is_none() {
-            emit(&format!("{kind}/{name}"), spans);
-        }
-    });
-}
-
-/// The kind of document a feature belongs to, from its name: token features
-/// ending in `@course` or `@report`, named twins `course/…` and `report/…`,
-/// and the families that carry the kind after their prefix (`k:`, `np:`,
-/// `kps:`, `kqk:`, `x:`). `None` for features shared by both kinds.
-pub fn named_kind(name: &str) -> Option<Profile> {
-    let kind = |s: &str| match s {
-        "course" => Some(Profile::Course),
-        "report" => Some(Profile::Report),
-        _ => None,
-    };
-    if let Some(p) = name.rsplit_once('@').and_then(|(_, k)| kind(k)) {
-        return Some(p);
-    }
-    if let Some(p) = name.split_once('/').and_then(|(k, _)| kind(k)) {
-        return Some(p);
-    }
-    name.split(':').nth(1).and_then(kind)
-}
-
-fn named_shared(hits: &Hits, lex: &Lexicon, profile: Profile, emit: &mut dyn FnMut(&str, &[(usize, usize)])) {
     let kind = profile.as_str();
     emit(&format!("k:{kind}"), &[]);
     // Practices: strong first, then weak terms of practices not strongly found.

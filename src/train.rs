@@ -16,7 +16,7 @@
 
 use crate::corpus::{Corpus, Item};
 use crate::eval::{self, Prediction};
-use crate::features::{named_kind, SparseVec};
+use crate::features::SparseVec;
 use crate::model::{FeatureSettings, LinearData, Model, ModelData, Platt};
 use crate::pipeline::{Pipeline, Workspace};
 use crate::profile::{Bands, Decision, Priority, Profile};
@@ -25,7 +25,7 @@ use linfa_elasticnet::ElasticNet;
 use linfa_logistic::LogisticRegression;
 use ndarray::{Array1, Array2};
 use rayon::prelude::*;
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 
 /// Settings of a training run.
@@ -47,10 +47,6 @@ pub struct TrainOptions {
     pub review_recall: f64,
     /// Target recall of urgent among flagged reports.
     pub urgent_recall: f64,
-    /// Fit one flag scorer per kind of document, each over the features of
-    /// its kind only (kind-crossed tokens and named twins), instead of one
-    /// scorer over all features for both kinds.
-    pub per_kind: bool,
 }
 
 impl Default for TrainOptions {
@@ -64,7 +60,6 @@ impl Default for TrainOptions {
             flag_precision: 0.9,
             review_recall: 0.98,
             urgent_recall: 0.92,
-            per_kind: true,
         }
     }
 }
@@ -104,15 +99,7 @@ struct Columns {
 /// Keeps the features most associated with the label on the training rows:
 /// those present in at least `min_df` rows, ranked by the χ² statistic of
 /// presence against the label (ties by hash, so selection is deterministic).
-/// With `allowed`, only those features are candidates.
-fn select_columns(
-    x: &[SparseVec],
-    rows: &[usize],
-    y: &[bool],
-    min_df: usize,
-    max: usize,
-    allowed: Option<&FxHashSet<u64>>,
-) -> Columns {
+fn select_columns(x: &[SparseVec], rows: &[usize], y: &[bool], min_df: usize, max: usize) -> Columns {
     let mut df: FxHashMap<u64, (u32, u32)> = FxHashMap::default();
     for &r in rows {
         for &(h, _) in &x[r] {
@@ -129,7 +116,7 @@ fn select_columns(
     let neg = n - pos;
     let mut kept: Vec<(u64, f64)> = df
         .into_iter()
-        .filter(|&(h, (a, b))| (a + b) as usize >= min_df && allowed.is_none_or(|s| s.contains(&h)))
+        .filter(|&(_, (a, b))| (a + b) as usize >= min_df)
         .map(|(h, (a, b))| {
             // 2×2 table: feature present/absent × flag/clear
             let (a, b) = (a as f64, b as f64);
@@ -235,7 +222,6 @@ fn out_of_fold(
     folds: &[usize],
     k: usize,
     o: &TrainOptions,
-    allowed: Option<&FxHashSet<u64>>,
 ) -> Result<Vec<f32>, String> {
     let per_fold: Vec<Result<Vec<(usize, f32)>, String>> = (0..k)
         .into_par_iter()
@@ -246,7 +232,7 @@ fn out_of_fold(
                 return Ok(Vec::new());
             }
             let t = std::time::Instant::now();
-            let cols = select_columns(&f.x, &train, y, o.min_df, o.max_features, allowed);
+            let cols = select_columns(&f.x, &train, y, o.min_df, o.max_features);
             let ty: Vec<bool> = train.iter().map(|&r| y[r]).collect();
             let m = dense(&f.x, &train, &cols);
             let t1 = t.elapsed();
@@ -358,12 +344,6 @@ pub fn train(
     let folds = corpus.folds(k, o.seed);
     let y: Vec<bool> = items.iter().map(Item::is_flag).collect();
     let all: Vec<usize> = (0..items.len()).collect();
-    let kind_rows: BTreeMap<Profile, Vec<usize>> =
-        Profile::ALL.iter().map(|&p| (p, (0..items.len()).filter(|&i| items[i].kind == p).collect())).collect();
-    let kind_features: BTreeMap<Profile, FxHashSet<u64>> = Profile::ALL
-        .iter()
-        .map(|&p| (p, f.names.iter().filter(|(_, n)| named_kind(n) == Some(p)).map(|(&h, _)| h).collect()))
-        .collect();
 
     // 1. compare learners by out-of-fold F1: each linfa learner, and the mean
     // of their calibrated log-odds (still one linear scorer over the same
@@ -371,19 +351,7 @@ pub fn train(
     let mut learners = BTreeMap::new();
     let mut fitted: Vec<(Learner, Vec<f32>, Platt)> = Vec::new();
     for learner in [Learner::Logistic, Learner::ElasticNet] {
-        let raw = if o.per_kind {
-            let mut raw = vec![0f32; items.len()];
-            for p in Profile::ALL {
-                let rows = &kind_rows[&p];
-                let r = out_of_fold(learner, &f, rows, &y, &folds, k, o, Some(&kind_features[&p]))?;
-                for (&row, s) in rows.iter().zip(r) {
-                    raw[row] = s;
-                }
-            }
-            raw
-        } else {
-            out_of_fold(learner, &f, &all, &y, &folds, k, o, None)?
-        };
+        let raw = out_of_fold(learner, &f, &all, &y, &folds, k, o)?;
         let cal = platt(&raw, &y)?;
         fitted.push((learner, raw, cal));
     }
@@ -435,7 +403,7 @@ pub fn train(
     let yu: Vec<bool> = items.iter().map(Item::is_urgent).collect();
     let (urgent_cal, urgent_at, urgent_oof) =
         if urgent_rows.iter().any(|&r| yu[r]) && urgent_rows.iter().any(|&r| !yu[r]) {
-            let raw_u = out_of_fold(Learner::Logistic, &f, &urgent_rows, &yu, &folds, k, o, None)?;
+            let raw_u = out_of_fold(Learner::Logistic, &f, &urgent_rows, &yu, &folds, k, o)?;
             let yy: Vec<bool> = urgent_rows.iter().map(|&r| yu[r]).collect();
             let cal = platt(&raw_u, &yy)?;
             let pu: Vec<f32> = raw_u.iter().map(|&s| cal.prob(s)).collect();
@@ -469,50 +437,23 @@ pub fn train(
         .collect();
     let cross_validation = eval::report(items, &preds);
 
-    // 5. final models on everything (one per kind of document, or one for
-    // both), merged into one set of weights by feature name.
-    let fit_on = |rows: &[usize], allowed: Option<&FxHashSet<u64>>| -> Result<(Columns, LinearFit), String> {
-        let cols = select_columns(&f.x, rows, &y, o.min_df, o.max_features, allowed);
-        let yy: Vec<bool> = rows.iter().map(|&r| y[r]).collect();
-        let m = dense(&f.x, rows, &cols);
-        let fit = match learner {
-            Learner::Mean => {
-                let fl = Learner::Logistic.fit(m.clone(), &yy, o.alpha)?;
-                let fe = Learner::ElasticNet.fit(m, &yy, o.alpha)?;
-                LinearFit {
-                    bias: 0.5 * (cl.a * fl.bias + cl.b) + 0.5 * (ce.a * fe.bias + ce.b),
-                    weights: fl.weights.iter().zip(&fe.weights).map(|(&wl, &we)| 0.5 * (cl.a * wl + ce.a * we)).collect(),
-                }
+    // 5. final models on everything.
+    let cols = select_columns(&f.x, &all, &y, o.min_df, o.max_features);
+    let fit = match learner {
+        Learner::Mean => {
+            let m = dense(&f.x, &all, &cols);
+            let fl = Learner::Logistic.fit(m.clone(), &y, o.alpha)?;
+            let fe = Learner::ElasticNet.fit(m, &y, o.alpha)?;
+            LinearFit {
+                bias: 0.5 * (cl.a * fl.bias + cl.b) + 0.5 * (ce.a * fe.bias + ce.b),
+                weights: fl.weights.iter().zip(&fe.weights).map(|(&wl, &we)| 0.5 * (cl.a * wl + ce.a * we)).collect(),
             }
-            _ => learner.fit(m, &yy, o.alpha)?,
-        };
-        Ok((cols, fit))
-    };
-    let mut features_used = 0;
-    let flag = if o.per_kind {
-        // Each kind's bias goes to its always-present `k:` feature.
-        let mut weights: BTreeMap<String, f32> = BTreeMap::new();
-        for p in Profile::ALL {
-            let (cols, fit) = fit_on(&kind_rows[&p], Some(&kind_features[&p]))?;
-            features_used += cols.hashes.len();
-            for (name, w) in named_weights(&fit, &cols, &f) {
-                *weights.entry(name).or_default() += w;
-            }
-            *weights.entry(format!("k:{}", p.as_str())).or_default() += fit.bias;
         }
-        LinearData {
-            algorithm: format!("{}, one scorer per kind of document", learner.name()),
-            bias: 0.0,
-            calibration,
-            weights: weights.into_iter().collect(),
-        }
-    } else {
-        let (cols, fit) = fit_on(&all, None)?;
-        features_used += cols.hashes.len();
-        export(learner, &fit, &cols, &f, calibration)
+        _ => learner.fit(dense(&f.x, &all, &cols), &y, o.alpha)?,
     };
+    let flag = export(learner, &fit, &cols, &f, calibration);
     let urgent = if urgent_at < 1.0 {
-        let ucols = select_columns(&f.x, &urgent_rows, &yu, o.min_df, o.max_features, None);
+        let ucols = select_columns(&f.x, &urgent_rows, &yu, o.min_df, o.max_features);
         let uy: Vec<bool> = urgent_rows.iter().map(|&r| yu[r]).collect();
         let ufit = Learner::Logistic.fit(dense(&f.x, &urgent_rows, &ucols), &uy, o.alpha)?;
         export(Learner::Logistic, &ufit, &ucols, &f, urgent_cal)
@@ -523,7 +464,7 @@ pub fn train(
     let report = TrainReport {
         items: items.len(),
         features_seen: f.names.len(),
-        features_used,
+        features_used: cols.hashes.len(),
         folds: k,
         learners,
         chosen: learner.name().to_string(),
@@ -557,18 +498,14 @@ pub fn train(
     Ok((data, report))
 }
 
-/// Non-zero weights of a fit by feature name.
-fn named_weights(fit: &LinearFit, cols: &Columns, f: &Featurized) -> Vec<(String, f32)> {
-    cols.hashes
+fn export(learner: Learner, fit: &LinearFit, cols: &Columns, f: &Featurized, calibration: Platt) -> LinearData {
+    let mut weights: Vec<(String, f32)> = cols
+        .hashes
         .iter()
         .zip(&fit.weights)
         .filter(|(_, w)| w.abs() > 1e-6)
         .map(|(h, &w)| (f.names.get(h).cloned().unwrap_or_else(|| format!("?{h:016x}")), w))
-        .collect()
-}
-
-fn export(learner: Learner, fit: &LinearFit, cols: &Columns, f: &Featurized, calibration: Platt) -> LinearData {
-    let mut weights = named_weights(fit, cols, f);
+        .collect();
     weights.sort_by(|a, b| a.0.cmp(&b.0));
     LinearData { algorithm: learner.name().to_string(), bias: fit.bias, calibration, weights }
 }
