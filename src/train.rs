@@ -363,11 +363,9 @@ pub fn train(
         .map(|(&sl, &se)| 0.5 * (cl.a * sl + cl.b) + 0.5 * (ce.a * se + ce.b))
         .collect();
     let mut best: Option<(f64, Learner, Vec<f32>)> = None;
-    for (learner, raw) in [
-        (Learner::Logistic, fitted[0].1.clone()),
-        (Learner::ElasticNet, fitted[1].1.clone()),
-        (Learner::Mean, mean),
-    ] {
+    for (learner, raw) in
+        [(Learner::Logistic, fitted[0].1.clone()), (Learner::ElasticNet, fitted[1].1.clone()), (Learner::Mean, mean)]
+    {
         let cal = platt(&raw, &y)?;
         let p: Vec<f32> = raw.iter().map(|&s| cal.prob(s)).collect();
         let f1 = eval::f1_at(&p, &y, 0.5);
