@@ -15,8 +15,10 @@
 //!   before any retraining.
 //! - `q:`, `qk:`, `kqk:` cues by entry, kind, and kind for this document kind.
 //! - `k:` the document kind; `np:` how many distinct practices; `x:`
-//!   combinations (critical framing with a practice, warning with a practice).
-//!   These are presence features valued 1.
+//!   combinations (critical framing with a practice, warning with a practice,
+//!   how many distinct critical and warning cues, which of the two dominates,
+//!   critical framing around several practices). These are presence features
+//!   valued 1.
 
 use crate::analysis::word::{seed, WordInfo};
 use crate::analysis::Analysis;
@@ -179,6 +181,33 @@ pub fn named_features(hits: &Hits, lex: &Lexicon, profile: Profile, emit: &mut d
         if has(CueKind::Urgent) {
             emit(&format!("x:{kind}:urgent+practice"), &[]);
         }
+    }
+    // How much critical and warning framing a text carries, per kind of
+    // text: a single presence feature cannot tell a prevention course built
+    // on several critical cues around a list of practices from a promotional
+    // one with a boilerplate "mise en garde".
+    let distinct = |k: CueKind| cue_ids.iter().filter(|&&c| lex.cues[c].kind == k).count();
+    let (ncrit, nwarn) = (distinct(CueKind::Critical), distinct(CueKind::Warning));
+    let bin = |n: usize| match n {
+        0 => "0",
+        1 => "1",
+        2 => "2",
+        _ => "3+",
+    };
+    emit(&format!("x:{kind}:critical-cues:{}", bin(ncrit)), &[]);
+    emit(&format!("x:{kind}:warning-cues:{}", bin(nwarn)), &[]);
+    let balance = match ncrit.cmp(&nwarn) {
+        std::cmp::Ordering::Greater => "critical",
+        std::cmp::Ordering::Less => "warning",
+        std::cmp::Ordering::Equal if ncrit == 0 => "none",
+        std::cmp::Ordering::Equal => "even",
+    };
+    emit(&format!("x:{kind}:balance:{balance}"), &[]);
+    if ncrit > 0 && strong.len() >= 2 {
+        emit(&format!("x:{kind}:critical+practices:{np}"), &[]);
+    }
+    if ncrit == 0 && !strong.is_empty() {
+        emit(&format!("x:{kind}:practice-without-critical"), &[]);
     }
 }
 

@@ -3,12 +3,13 @@
 //! Steps, all deterministic for a given corpus, vocabulary and seed:
 //! 1. every item goes through [`Pipeline::vector`], the path scoring uses;
 //! 2. grouped, stratified K-fold cross-validation compares logistic
-//!    regression with an elastic-net linear model (both linfa) and keeps the
-//!    one with the better out-of-fold F1 (flag + review counted as sent to
-//!    review); features are selected on each training fold only;
+//!    regression, an elastic-net linear model (both linfa) and the mean of
+//!    their calibrated log-odds, and keeps the one with the better
+//!    out-of-fold F1 at p ≥ 0.5; features are selected on each training fold
+//!    only;
 //! 3. out-of-fold scores calibrate a Platt sigmoid and choose the thresholds
-//!    of each profile: *flag* where precision reaches 0.9 with the most
-//!    recall, *review* where recall reaches 0.98;
+//!    of each profile: *review* where recall reaches 0.98, *flag* where
+//!    precision reaches 0.9 with the most recall but never below review;
 //! 4. an urgency model is trained the same way on flagged reports;
 //! 5. the final models are fitted on the whole corpus and exported as sparse
 //!    weights by feature name.
@@ -162,6 +163,8 @@ impl LinearFit {
 pub enum Learner {
     Logistic,
     ElasticNet,
+    /// The mean of the two others' calibrated log-odds.
+    Mean,
 }
 
 impl Learner {
@@ -169,6 +172,7 @@ impl Learner {
         match self {
             Learner::Logistic => "logistic-regression (linfa-logistic, L2)",
             Learner::ElasticNet => "elastic-net least squares (linfa-elasticnet, L1+L2)",
+            Learner::Mean => "mean of both calibrated log-odds (logistic + elastic net)",
         }
     }
 
@@ -204,6 +208,7 @@ impl Learner {
                     .map_err(|e| format!("elastic net: {e}"))?;
                 Ok(LinearFit { bias: fitted.intercept(), weights: fitted.hyperplane().to_vec() })
             }
+            Learner::Mean => Err("the mean is built from the two fitted learners".into()),
         }
     }
 }
@@ -340,11 +345,27 @@ pub fn train(
     let y: Vec<bool> = items.iter().map(Item::is_flag).collect();
     let all: Vec<usize> = (0..items.len()).collect();
 
-    // 1. compare learners by out-of-fold F1.
+    // 1. compare learners by out-of-fold F1: each linfa learner, and the mean
+    // of their calibrated log-odds (still one linear scorer over the same
+    // columns, so it exports like the others).
     let mut learners = BTreeMap::new();
-    let mut best: Option<(f64, Learner, Vec<f32>)> = None;
+    let mut fitted: Vec<(Learner, Vec<f32>, Platt)> = Vec::new();
     for learner in [Learner::Logistic, Learner::ElasticNet] {
         let raw = out_of_fold(learner, &f, &all, &y, &folds, k, o)?;
+        let cal = platt(&raw, &y)?;
+        fitted.push((learner, raw, cal));
+    }
+    let (cl, ce) = (fitted[0].2, fitted[1].2);
+    let mean: Vec<f32> = fitted[0]
+        .1
+        .iter()
+        .zip(&fitted[1].1)
+        .map(|(&sl, &se)| 0.5 * (cl.a * sl + cl.b) + 0.5 * (ce.a * se + ce.b))
+        .collect();
+    let mut best: Option<(f64, Learner, Vec<f32>)> = None;
+    for (learner, raw) in
+        [(Learner::Logistic, fitted[0].1.clone()), (Learner::ElasticNet, fitted[1].1.clone()), (Learner::Mean, mean)]
+    {
         let cal = platt(&raw, &y)?;
         let p: Vec<f32> = raw.iter().map(|&s| cal.prob(s)).collect();
         let f1 = eval::f1_at(&p, &y, 0.5);
@@ -353,7 +374,7 @@ pub fn train(
             best = Some((f1, learner, raw));
         }
     }
-    let (_, learner, raw) = best.expect("two learners were tried");
+    let (_, learner, raw) = best.expect("three learners were tried");
     let calibration = platt(&raw, &y)?;
     let oof: Vec<f32> = raw.iter().map(|&s| calibration.prob(s)).collect();
 
@@ -363,8 +384,14 @@ pub fn train(
         let idx: Vec<usize> = (0..items.len()).filter(|&i| items[i].kind == prof).collect();
         let p: Vec<f32> = idx.iter().map(|&i| oof[i]).collect();
         let yy: Vec<bool> = idx.iter().map(|&i| y[i]).collect();
-        let flag_at = threshold_for_precision(&p, &yy, o.flag_precision);
-        let review_at = threshold_for_recall(&p, &yy, o.review_recall).min(flag_at);
+        // The review band reaches the recall target; the flag band is the
+        // part of it where precision reaches its target. When that precision
+        // holds even below the review threshold, flagging further down would
+        // only add false alarms past a recall already reached: the flag band
+        // stops at the review threshold.
+        let review_at = threshold_for_recall(&p, &yy, o.review_recall);
+        let flag_at = threshold_for_precision(&p, &yy, o.flag_precision).max(review_at);
+        let review_at = review_at.min(flag_at);
         bands.insert(prof, Bands::new(flag_at, review_at)?);
     }
 
@@ -410,7 +437,18 @@ pub fn train(
 
     // 5. final models on everything.
     let cols = select_columns(&f.x, &all, &y, o.min_df, o.max_features);
-    let fit = learner.fit(dense(&f.x, &all, &cols), &y, o.alpha)?;
+    let fit = match learner {
+        Learner::Mean => {
+            let m = dense(&f.x, &all, &cols);
+            let fl = Learner::Logistic.fit(m.clone(), &y, o.alpha)?;
+            let fe = Learner::ElasticNet.fit(m, &y, o.alpha)?;
+            LinearFit {
+                bias: 0.5 * (cl.a * fl.bias + cl.b) + 0.5 * (ce.a * fe.bias + ce.b),
+                weights: fl.weights.iter().zip(&fe.weights).map(|(&wl, &we)| 0.5 * (cl.a * wl + ce.a * we)).collect(),
+            }
+        }
+        _ => learner.fit(dense(&f.x, &all, &cols), &y, o.alpha)?,
+    };
     let flag = export(learner, &fit, &cols, &f, calibration);
     let urgent = if urgent_at < 1.0 {
         let ucols = select_columns(&f.x, &urgent_rows, &yu, o.min_df, o.max_features);
