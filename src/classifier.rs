@@ -786,7 +786,31 @@ pub fn describe_feature(name: &str, lex: &Lexicon) -> String {
         "q" => format!("indice : {}", cue(rest)),
         "qk" => format!("indices de type {rest}"),
         "kqk" => format!("indices pour ce type de texte : {rest}"),
-        "x" => format!("combinaison : {rest}"),
+        "x" => {
+            // x:{kind}:{what}[:{value}]
+            let (kind, what) = rest.split_once(':').unwrap_or(("", rest));
+            let (what, value) = what.split_once(':').unwrap_or((what, ""));
+            let words = match what {
+                "critical+practice" => "cadrage critique autour d'une pratique nommée".to_string(),
+                "warning+practice" => "signaux d'alerte avec une pratique nommée".to_string(),
+                "urgent+practice" => "signe d'urgence avec une pratique nommée".to_string(),
+                "critical-cues" => format!("nombre d'indices critiques distincts : {value}"),
+                "warning-cues" => format!("nombre de signaux d'alerte distincts : {value}"),
+                "balance" => format!(
+                    "dominante des indices : {}",
+                    match value {
+                        "critical" => "critique",
+                        "warning" => "alerte",
+                        "even" => "autant de l'un que de l'autre",
+                        _ => "aucun indice",
+                    }
+                ),
+                "critical+practices" => format!("cadrage critique autour de plusieurs pratiques ({value})"),
+                "practice-without-critical" => "pratique nommée sans aucun cadrage critique".to_string(),
+                _ => return format!("combinaison : {rest}"),
+            };
+            format!("{words} ({kind})")
+        }
         _ => name.to_string(),
     }
 }
@@ -925,6 +949,20 @@ mod tests {
             t.push_str(prose);
         }
         t
+    }
+
+    #[test]
+    fn every_named_feature_of_the_shipped_model_reads_in_words() {
+        let c = Classifier::builtin().unwrap();
+        let m = c.model();
+        let named = m.data.flag.weights.iter().chain(&m.data.urgent.weights).map(|(n, _)| n.as_str());
+        let mut seen = 0;
+        for name in named.filter(|n| !n.starts_with(['u', 'b', 'c'])) {
+            let words = describe_feature(name, c.lexicon());
+            assert!(words != name && !words.starts_with("combinaison :"), "{name} reads as {words}");
+            seen += 1;
+        }
+        assert!(seen > 50, "only {seen} named features");
     }
 
     #[test]

@@ -171,15 +171,30 @@ pub fn named_features(hits: &Hits, lex: &Lexicon, profile: Profile, emit: &mut d
         emit(&format!("kqk:{kind}:{}", k.as_str()), spans);
     }
     let has = |k: CueKind| kinds.iter().any(|x| x.0 == k);
+    // Combinations point at the text behind both of their parts, so that a
+    // reviewer sees what was combined.
+    let strong_spans: Vec<(usize, usize)> =
+        hits.practices.iter().filter(|h| !h.weak).map(|h| (h.start, h.end)).collect();
+    let cue_spans = |k: CueKind| -> Vec<(usize, usize)> {
+        let mut v = kinds.iter().filter(|x| x.0 == k).flat_map(|x| x.1.iter().copied()).collect::<Vec<_>>();
+        v.sort_unstable();
+        v
+    };
+    let both = |k: CueKind| -> Vec<(usize, usize)> {
+        let mut v = strong_spans.clone();
+        v.extend(cue_spans(k));
+        v.sort_unstable();
+        v
+    };
     if !strong.is_empty() {
         if has(CueKind::Critical) {
-            emit(&format!("x:{kind}:critical+practice"), &[]);
+            emit(&format!("x:{kind}:critical+practice"), &both(CueKind::Critical));
         }
         if has(CueKind::Warning) {
-            emit(&format!("x:{kind}:warning+practice"), &[]);
+            emit(&format!("x:{kind}:warning+practice"), &both(CueKind::Warning));
         }
         if has(CueKind::Urgent) {
-            emit(&format!("x:{kind}:urgent+practice"), &[]);
+            emit(&format!("x:{kind}:urgent+practice"), &both(CueKind::Urgent));
         }
     }
     // How much critical and warning framing a text carries, per kind of
@@ -194,20 +209,23 @@ pub fn named_features(hits: &Hits, lex: &Lexicon, profile: Profile, emit: &mut d
         2 => "2",
         _ => "3+",
     };
-    emit(&format!("x:{kind}:critical-cues:{}", bin(ncrit)), &[]);
-    emit(&format!("x:{kind}:warning-cues:{}", bin(nwarn)), &[]);
+    emit(&format!("x:{kind}:critical-cues:{}", bin(ncrit)), &cue_spans(CueKind::Critical));
+    emit(&format!("x:{kind}:warning-cues:{}", bin(nwarn)), &cue_spans(CueKind::Warning));
     let balance = match ncrit.cmp(&nwarn) {
         std::cmp::Ordering::Greater => "critical",
         std::cmp::Ordering::Less => "warning",
         std::cmp::Ordering::Equal if ncrit == 0 => "none",
         std::cmp::Ordering::Equal => "even",
     };
-    emit(&format!("x:{kind}:balance:{balance}"), &[]);
+    let mut framing = cue_spans(CueKind::Critical);
+    framing.extend(cue_spans(CueKind::Warning));
+    framing.sort_unstable();
+    emit(&format!("x:{kind}:balance:{balance}"), &framing);
     if ncrit > 0 && strong.len() >= 2 {
-        emit(&format!("x:{kind}:critical+practices:{np}"), &[]);
+        emit(&format!("x:{kind}:critical+practices:{np}"), &both(CueKind::Critical));
     }
     if ncrit == 0 && !strong.is_empty() {
-        emit(&format!("x:{kind}:practice-without-critical"), &[]);
+        emit(&format!("x:{kind}:practice-without-critical"), &strong_spans);
     }
 }
 
