@@ -75,13 +75,15 @@ cp -f "$built" "$bin"
 bin_sha=$(sha256sum "$bin" | cut -c1-12)
 
 # ---------------------------------------------------------------- inputs
-# make_input SIZE_BYTES FILE: writes FILE (JSONL) and FILE.meta
-# ("records text_bytes file_bytes corpus_sha256 size"); reuses both when the
-# corpus and the size are unchanged.
+# make_input SIZE_BYTES FILE [jsonl|text]: writes FILE and FILE.meta
+# ("records text_bytes file_bytes corpus_sha256 size") from the corpus, course
+# and report items interleaved and repeated: as JSON Lines with distinct ids
+# (the default), or as ONE plain-text document of the texts separated by
+# blank lines. Reuses both when the corpus and the size are unchanged.
 make_input() {
-  python3 - "$1" "$2" <<'PY'
+  python3 - "$1" "$2" "${3:-jsonl}" <<'PY'
 import glob, hashlib, json, os, sys
-target, path = int(sys.argv[1]), sys.argv[2]
+target, path, mode = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 files = sorted(glob.glob("data/corpus/*.jsonl"))
 if not files:
     sys.exit("bench.sh: no data/corpus/*.jsonl")
@@ -110,78 +112,42 @@ for f in files:
 mixed = []
 for i in range(max(len(courses), len(reports))):
     mixed += [x for x in (courses[i:i + 1] + reports[i:i + 1])]
-# Pre-encode each record after its id; only the id changes between repeats.
-enc = []
-for rid, kind, text in mixed:
-    tail = (', "kind": ' + json.dumps(kind) + ', "text": '
-            + json.dumps(text, ensure_ascii=False) + "}\n").encode("utf-8")
-    enc.append((rid, tail, len(text.encode("utf-8"))))
-records = text_bytes = file_bytes = 0
-rep = 0
 tmp = path + ".tmp"
-with open(tmp, "wb", buffering=1 << 20) as out:
-    while file_bytes < target:
-        for rid, tail, tlen in enc:
-            head = ('{"id": ' + json.dumps(f"{rid}-r{rep}")).encode("utf-8")
-            out.write(head)
-            out.write(tail)
-            records += 1
-            text_bytes += tlen
-            file_bytes += len(head) + len(tail)
-            if file_bytes >= target:
-                break
-        rep += 1
+if mode == "text":
+    block = "".join(text + "\n\n" for _, _, text in mixed).encode("utf-8")
+    size = 0
+    with open(tmp, "wb", buffering=1 << 20) as out:
+        while size < target:
+            out.write(block)
+            size += len(block)
+    records, text_bytes, file_bytes = 1, size, size
+    done = f"one document of {size} bytes"
+else:
+    # Pre-encode each record after its id; only the id changes between repeats.
+    enc = []
+    for rid, kind, text in mixed:
+        tail = (', "kind": ' + json.dumps(kind) + ', "text": '
+                + json.dumps(text, ensure_ascii=False) + "}\n").encode("utf-8")
+        enc.append((rid, tail, len(text.encode("utf-8"))))
+    records = text_bytes = file_bytes = 0
+    rep = 0
+    with open(tmp, "wb", buffering=1 << 20) as out:
+        while file_bytes < target:
+            for rid, tail, tlen in enc:
+                head = ('{"id": ' + json.dumps(f"{rid}-r{rep}")).encode("utf-8")
+                out.write(head)
+                out.write(tail)
+                records += 1
+                text_bytes += tlen
+                file_bytes += len(head) + len(tail)
+                if file_bytes >= target:
+                    break
+            rep += 1
+    done = f"{records} records, {text_bytes} text bytes, {file_bytes} file bytes"
 os.replace(tmp, path)
 with open(meta, "w") as m:
     m.write(f"{records} {text_bytes} {file_bytes} {sha} {target}\n")
-print(f"wrote {path}: {records} records, {text_bytes} text bytes, {file_bytes} file bytes",
-      file=sys.stderr)
-PY
-}
-
-# make_text_input SIZE_BYTES FILE: writes FILE, ONE plain-text document of
-# corpus texts (course and report items interleaved, separated by blank
-# lines, repeated), and FILE.meta ("1 text_bytes file_bytes corpus_sha256
-# size"); reuses both when the corpus and the size are unchanged.
-make_text_input() {
-  python3 - "$1" "$2" <<'PY'
-import glob, hashlib, json, os, sys
-target, path = int(sys.argv[1]), sys.argv[2]
-files = sorted(glob.glob("data/corpus/*.jsonl"))
-h = hashlib.sha256()
-for f in files:
-    with open(f, "rb") as fh:
-        h.update(fh.read())
-sha = h.hexdigest()
-meta = path + ".meta"
-if os.path.exists(path) and os.path.exists(meta):
-    with open(meta) as m:
-        parts = m.read().split()
-    if len(parts) == 5 and parts[3] == sha and parts[4] == str(target) \
-            and os.path.getsize(path) == int(parts[2]):
-        print(f"reusing {path}", file=sys.stderr)
-        sys.exit(0)
-courses, reports = [], []
-for f in files:
-    with open(f, encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                o = json.loads(line)
-                (reports if o.get("kind") == "report" else courses).append(o["text"])
-mixed = []
-for i in range(max(len(courses), len(reports))):
-    mixed += courses[i:i + 1] + reports[i:i + 1]
-block = "".join(t + "\n\n" for t in mixed).encode("utf-8")
-size = 0
-tmp = path + ".tmp"
-with open(tmp, "wb", buffering=1 << 20) as out:
-    while size < target:
-        out.write(block)
-        size += len(block)
-os.replace(tmp, path)
-with open(meta, "w") as m:
-    m.write(f"1 {size} {size} {sha} {target}\n")
-print(f"wrote {path}: one document of {size} bytes", file=sys.stderr)
+print(f"wrote {path}: {done}", file=sys.stderr)
 PY
 }
 
@@ -193,7 +159,7 @@ make_input 10000000 "$f10"
 make_input 100000000 "$f100"
 [[ $quick -eq 1 ]] || make_input 1000000000 "$f1g"
 fdoc="$out/corpus-200MB-one-document.txt"
-make_text_input 200000000 "$fdoc"
+make_input 200000000 "$fdoc" text
 text_bytes() { cut -d' ' -f2 "$1.meta"; }
 n_records() { cut -d' ' -f1 "$1.meta"; }
 
