@@ -680,20 +680,20 @@ impl Contributions {
         // Numbers first; words are put into words only for the winners.
         let mut all: Vec<(f32, Share)> = Vec::new();
         // A word seen before and after the cache was emptied is one word.
-        let mut merged_into_current: Vec<&str> = Vec::new();
+        let mut merged_into_current: rustc_hash::FxHashSet<&str> = Default::default();
         for (id, share) in &self.words {
             let mut share = *share;
             if !self.retired.is_empty() {
                 let folded = cache.get(*id).folded.text.as_str();
                 if let Some((_, old)) = self.retired.get(folded) {
                     share = old.merged(&share);
-                    merged_into_current.push(folded);
+                    merged_into_current.insert(folded);
                 }
             }
             all.push((share.count * share.w[model] * scale, Share::Word(WordRef::Id(*id), share)));
         }
         for (folded, (stem, share)) in &self.retired {
-            if !merged_into_current.contains(&folded.as_ref()) {
+            if !merged_into_current.contains(folded.as_ref()) {
                 all.push((share.count * share.w[model] * scale, Share::Word(WordRef::Stem(stem), *share)));
             }
         }
