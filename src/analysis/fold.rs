@@ -17,8 +17,8 @@
 //!   (`k1nésiologie`), since no French word has one there.
 //! - `œ`, `æ`, `ß` expand, as a French reader spells them.
 //!
-//! The ASCII path never touches the Unicode tables; words with other
-//! characters go through the `tokenizers` normalizer, which tracks alignments
+//! ASCII and accented Latin words never touch the Unicode tables; words with
+//! other characters go through the `tokenizers` normalizer, which tracks alignments
 //! through NFKC and NFD for us. Callers cache per word (French is Zipfian), so
 //! the slow path is paid once per distinct word.
 
@@ -115,19 +115,9 @@ fn digit_as_letter(b: u8) -> Option<u8> {
 /// ```
 pub fn fold_word(raw: &str) -> Folded {
     let mut out = Folded { text: String::with_capacity(raw.len()), map: Vec::with_capacity(raw.len()) };
-    if raw.is_ascii() {
-        for (i, b) in raw.bytes().enumerate() {
-            let c = b as char;
-            if c.is_ascii_alphanumeric() {
-                out.text.push(c.to_ascii_lowercase());
-                out.map.push((i as u32, i as u32 + 1));
-            } else if out.map.last().is_some() {
-                // A joiner or apostrophe: belongs to the previous folded byte's
-                // extent so that spans stay contiguous.
-                out.map.last_mut().unwrap().1 = i as u32 + 1;
-            }
-        }
-    } else if !fold_latin(raw, &mut out) {
+    // ASCII and accented Latin words take the fast path; anything else the
+    // full normaliser.
+    if !fold_latin(raw, &mut out) {
         out.text.clear();
         out.map.clear();
         fold_unicode(raw, &mut out);
@@ -173,6 +163,8 @@ fn fold_latin(raw: &str, out: &mut Folded) -> bool {
             out.text.push(c.to_ascii_lowercase());
             out.map.push((start, end));
         } else if c.is_ascii() || is_joiner(c) || is_apostrophe(c) {
+            // A joiner or apostrophe: belongs to the previous folded byte's
+            // extent so that spans stay contiguous.
             if let Some(last) = out.map.last_mut() {
                 last.1 = end;
             }
