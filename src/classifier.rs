@@ -350,17 +350,9 @@ impl Classifier {
     }
 
     fn assess_in(&self, doc: &Document, ws: &mut Workspace) -> Assessment {
-        let mut sink = ScoreSink::new(&self.model.flag, &self.model.urgent, doc.profile);
-        // The per-word partial scores and the contribution tables live in the
-        // workspace between documents (so their memory is reused) and in the
-        // sink during the walk.
-        sink.partial = std::mem::take(&mut ws.partial);
-        sink.contributions = std::mem::take(&mut ws.contributions);
-        sink.contributions.reset();
+        let mut sink = ScoreSink::borrowing(&self.model.flag, &self.model.urgent, doc.profile, ws);
         let hits = self.pipeline.walk(doc.text, doc.profile, ws, &mut sink);
-        let totals = sink.totals();
-        ws.partial = std::mem::take(&mut sink.partial);
-        ws.contributions = std::mem::take(&mut sink.contributions);
+        let totals = sink.give_back(ws);
         self.build(doc.id, doc.profile, doc.text, &hits, &totals, &ws.contributions, &ws.cache)
     }
 
@@ -382,27 +374,21 @@ impl Classifier {
         texts: impl FnOnce(&[(usize, usize)]) -> Result<FxHashMap<(usize, usize), String>, E>,
     ) -> Result<Assessment, E> {
         self.with_workspace(|ws| {
-            let mut sink = ScoreSink::new(&self.model.flag, &self.model.urgent, profile);
-            sink.partial = std::mem::take(&mut ws.partial);
-            sink.contributions = std::mem::take(&mut ws.contributions);
-            sink.contributions.reset();
+            let mut sink = ScoreSink::borrowing(&self.model.flag, &self.model.urgent, profile, ws);
             let mut w = crate::pipeline::Walk::bounded();
             walk(&mut |base, window| self.pipeline.walk_window(&mut w, base, window, ws, &mut sink))?;
             let hits = self.pipeline.walk_end(w, profile, &mut sink);
-            let totals = sink.totals();
-            ws.partial = std::mem::take(&mut sink.partial);
-            let contributions = std::mem::take(&mut sink.contributions);
+            let totals = sink.give_back(ws);
+            let contributions = &ws.contributions;
             // Build once to learn which spans the result shows, fetch them,
             // then build the result with their text.
             let rec = SpanRecorder::default();
-            self.build(id, profile, &rec, &hits, &totals, &contributions, &ws.cache);
+            self.build(id, profile, &rec, &hits, &totals, contributions, &ws.cache);
             let mut spans = rec.0.into_inner();
             spans.sort_unstable();
             spans.dedup();
             let map = texts(&spans)?;
-            let result = self.build(id, profile, &map, &hits, &totals, &contributions, &ws.cache);
-            ws.contributions = contributions;
-            Ok(result)
+            Ok(self.build(id, profile, &map, &hits, &totals, contributions, &ws.cache))
         })
     }
 
@@ -829,18 +815,31 @@ struct ScoreSink<'m> {
 }
 
 impl<'m> ScoreSink<'m> {
-    fn new(flag: &'m Linear, urgent: &'m Linear, profile: Profile) -> Self {
+    /// A sink for one text that works in the workspace's per-word scores
+    /// and contribution tables (kept there between texts so their memory is
+    /// reused); [`ScoreSink::give_back`] returns them.
+    fn borrowing(flag: &'m Linear, urgent: &'m Linear, profile: Profile, ws: &mut Workspace) -> Self {
+        let mut contributions = std::mem::take(&mut ws.contributions);
+        contributions.reset();
         ScoreSink {
             flag,
             urgent,
             profile,
             use_urgent: profile == Profile::Report,
-            partial: Vec::new(),
+            partial: std::mem::take(&mut ws.partial),
             tokens: [0.0; 2],
             named: [0.0; 2],
             scale: 1.0,
-            contributions: Contributions::default(),
+            contributions,
         }
+    }
+
+    /// Returns the borrowed tables to the workspace, with the text's totals.
+    fn give_back(self, ws: &mut Workspace) -> Totals {
+        let totals = self.totals();
+        ws.partial = self.partial;
+        ws.contributions = self.contributions;
+        totals
     }
 
     fn totals(&self) -> Totals {
