@@ -118,18 +118,26 @@ fn missing_csv_text_column_is_a_clear_fatal_error() {
         .stdout(predicate::str::is_empty());
 }
 
-#[test]
-fn corrupt_model_is_a_fatal_error_naming_the_file() {
+/// `vigie score OPTION FILE` on the samples, where FILE (named `name`) holds
+/// `contents`: a fatal error (exit 1) whose message names the file and says
+/// `what`.
+fn fatal_with_file(option: &str, name: &str, contents: &str, what: &str) {
     let dir = tempfile::tempdir().unwrap();
-    let p = dir.path().join("bad.vigie");
-    std::fs::write(&p, "{\"format\":\"vigie-model\",\"version\":1,\"xxh3\":\"00\"}\n{}").unwrap();
+    let p = dir.path().join(name);
+    std::fs::write(&p, contents).unwrap();
     vigie()
-        .args(["score", "--model"])
+        .args(["score", option])
         .arg(&p)
         .arg("data/samples/courses.jsonl")
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("bad.vigie").and(predicate::str::contains("truncated or corrupt")));
+        .stderr(predicate::str::contains(name).and(predicate::str::contains(what)));
+}
+
+#[test]
+fn corrupt_model_is_a_fatal_error_naming_the_file() {
+    let corrupt = "{\"format\":\"vigie-model\",\"version\":1,\"xxh3\":\"00\"}\n{}";
+    fatal_with_file("--model", "bad.vigie", corrupt, "truncated or corrupt");
 }
 
 #[test]
@@ -394,16 +402,7 @@ fn profile_file_sets_thresholds_per_profile() {
 
 #[test]
 fn invalid_profile_file_is_a_fatal_error_naming_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let p = dir.path().join("bands.toml");
-    std::fs::write(&p, "[course]\nflag_at = 0.2\nreview_at = 0.9\n").unwrap();
-    vigie()
-        .args(["score", "--profile-file"])
-        .arg(&p)
-        .arg("data/samples/courses.jsonl")
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("bands.toml").and(predicate::str::contains("review_at")));
+    fatal_with_file("--profile-file", "bands.toml", "[course]\nflag_at = 0.2\nreview_at = 0.9\n", "review_at");
 }
 
 #[test]
