@@ -299,6 +299,18 @@ impl Classifier {
         &self.model
     }
 
+    /// What the classifier says about each practice of its vocabulary (in
+    /// vocabulary order): the values every result naming a practice shares.
+    pub fn practice_infos(&self) -> &[Arc<PracticeInfo>] {
+        &self.practice_info
+    }
+
+    /// What each cue of the vocabulary is, shared by every result (in
+    /// vocabulary order).
+    pub fn cue_infos(&self) -> &[Arc<CueInfo>] {
+        &self.cue_info
+    }
+
     pub fn lexicon(&self) -> &Lexicon {
         &self.pipeline.lexicon
     }

@@ -206,11 +206,8 @@ pub fn score(a: &BatchArgs) -> anyhow::Result<i32> {
     let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let counts = if format == OutputFormat::Jsonl {
         // Serialise on the workers; this thread only writes bytes.
-        let render = |o: OutRecord| {
-            let mut line = serde_json::to_vec(&o).expect("output records serialise");
-            line.push(b'\n');
-            line
-        };
+        let renderer = super::jsonl::JsonlRenderer::new(&c);
+        let render = |o: OutRecord| renderer.render(&o);
         let counts = run_batch(a, &c, &render, &mut |line: Vec<u8>| stdout.write_all(&line))?;
         stdout.flush()?;
         counts

@@ -3,6 +3,7 @@
 mod batch;
 mod corpus_cmd;
 mod explain;
+mod jsonl;
 mod output;
 mod train_cmd;
 

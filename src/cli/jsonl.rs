@@ -1,0 +1,265 @@
+//! The JSON Lines writer of `vigie score`: the bytes `serde_json::to_vec`
+//! gives for an [`OutRecord`], written faster.
+//!
+//! Why not serde alone: a record repeats, for every practice and cue it
+//! names, the same vocabulary text (names, public sources, notes, labels),
+//! and escaping those strings again for every record was a fifth of the
+//! whole scoring time. Here the JSON of each practice and cue is rendered
+//! once per classifier (by serde, so it cannot drift from the derived
+//! format) and copied; only what changes per record goes through
+//! `serde_json`'s string escaping. A test checks the output byte for byte
+//! against serde's on varied records.
+
+use super::output::{OkRecord, OutRecord};
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+use vigie::classifier::{Contribution, CueEvidence, PracticeEvidence, Span};
+use vigie::Classifier;
+
+/// Renders output records as JSON Lines; shareable between threads.
+pub struct JsonlRenderer {
+    /// The JSON of a practice's or cue's shared description (by the address
+    /// of its `Arc`), without the closing brace, so that the per-text fields
+    /// follow.
+    heads: FxHashMap<usize, Box<[u8]>>,
+}
+
+fn head<T: Serialize>(info: &T) -> Box<[u8]> {
+    let mut v = serde_json::to_vec(info).expect("vocabulary entries serialise");
+    debug_assert_eq!(v.last(), Some(&b'}'));
+    v.pop();
+    v.into_boxed_slice()
+}
+
+impl JsonlRenderer {
+    pub fn new(c: &Classifier) -> JsonlRenderer {
+        let mut heads = FxHashMap::default();
+        for p in c.practice_infos() {
+            heads.insert(std::sync::Arc::as_ptr(p) as usize, head(&**p));
+        }
+        for q in c.cue_infos() {
+            heads.insert(std::sync::Arc::as_ptr(q) as usize, head(&**q));
+        }
+        JsonlRenderer { heads }
+    }
+
+    /// One record as a line of JSON, newline included.
+    pub fn render(&self, r: &OutRecord) -> Vec<u8> {
+        let mut out = Vec::with_capacity(4096);
+        match r {
+            OutRecord::Ok(o) => self.ok(&mut out, o),
+            // Rare: serde does it.
+            OutRecord::Err(_) => serde_json::to_writer(&mut out, r).expect("records serialise"),
+        }
+        out.push(b'\n');
+        out
+    }
+
+    fn ok(&self, out: &mut Vec<u8>, o: &OkRecord) {
+        let a = &o.assessment;
+        out.extend_from_slice(b"{\"source\":");
+        json(out, &o.source);
+        out.extend_from_slice(b",\"line\":");
+        json(out, &o.line);
+        out.extend_from_slice(b",\"id\":");
+        json(out, &a.id);
+        out.extend_from_slice(b",\"profile\":");
+        json(out, &a.profile);
+        out.extend_from_slice(b",\"score\":");
+        json(out, &a.score);
+        out.extend_from_slice(b",\"decision\":");
+        json(out, &a.decision);
+        out.extend_from_slice(b",\"priority\":");
+        json(out, &a.priority);
+        if let Some(u) = &a.urgency {
+            out.extend_from_slice(b",\"urgency\":");
+            json(out, u);
+        }
+        out.extend_from_slice(b",\"practices\":");
+        self.list(out, &a.practices, |s, out, p| s.practice(out, p));
+        out.extend_from_slice(b",\"hints\":");
+        self.list(out, &a.hints, |s, out, p| s.practice(out, p));
+        out.extend_from_slice(b",\"cues\":");
+        self.list(out, &a.cues, |s, out, c| s.cue(out, c));
+        out.extend_from_slice(b",\"top_features\":");
+        self.list(out, &a.top_features, |_, out, c| contribution(out, c));
+        if !a.urgent_because.is_empty() {
+            out.extend_from_slice(b",\"urgent_because\":");
+            self.list(out, &a.urgent_because, |_, out, c| contribution(out, c));
+        }
+        out.extend_from_slice(b",\"model\":");
+        json(out, &a.model);
+        out.extend_from_slice(b",\"lexicon\":");
+        json(out, &a.lexicon);
+        if !a.warnings.is_empty() {
+            out.extend_from_slice(b",\"warnings\":");
+            json(out, &a.warnings);
+        }
+        if let Some(t) = &o.text {
+            out.extend_from_slice(b",\"text\":");
+            json(out, t);
+        }
+        out.push(b'}');
+    }
+
+    fn list<T>(&self, out: &mut Vec<u8>, items: &[T], each: impl Fn(&Self, &mut Vec<u8>, &T)) {
+        out.push(b'[');
+        for (i, x) in items.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            each(self, out, x);
+        }
+        out.push(b']');
+    }
+
+    /// The shared head of an entry, or serde's rendering of it when the
+    /// entry does not come from this classifier.
+    fn head<T: Serialize>(&self, out: &mut Vec<u8>, info: &std::sync::Arc<T>) {
+        match self.heads.get(&(std::sync::Arc::as_ptr(info) as usize)) {
+            Some(h) => out.extend_from_slice(h),
+            None => out.extend_from_slice(&head(&**info)),
+        }
+    }
+
+    fn practice(&self, out: &mut Vec<u8>, p: &PracticeEvidence) {
+        self.head(out, &p.info);
+        out.extend_from_slice(if p.typo { b",\"typo\":true" } else { b",\"typo\":false" });
+        out.extend_from_slice(b",\"spans\":");
+        spans(out, &p.spans);
+        out.push(b'}');
+    }
+
+    fn cue(&self, out: &mut Vec<u8>, c: &CueEvidence) {
+        self.head(out, &c.info);
+        out.extend_from_slice(b",\"spans\":");
+        spans(out, &c.spans);
+        out.push(b'}');
+    }
+}
+
+#[inline]
+fn json<T: Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) {
+    serde_json::to_writer(&mut *out, v).expect("plain values serialise");
+}
+
+fn spans(out: &mut Vec<u8>, spans: &[Span]) {
+    out.push(b'[');
+    for (i, s) in spans.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"start\":");
+        json(out, &s.start);
+        out.extend_from_slice(b",\"end\":");
+        json(out, &s.end);
+        out.extend_from_slice(b",\"text\":");
+        json(out, s.text.as_str());
+        if let Some(f) = &s.field {
+            out.extend_from_slice(b",\"field\":");
+            json(out, f.as_str());
+        }
+        out.push(b'}');
+    }
+    out.push(b']');
+}
+
+fn contribution(out: &mut Vec<u8>, c: &Contribution) {
+    out.extend_from_slice(b"{\"feature\":");
+    json(out, c.feature.as_str());
+    out.extend_from_slice(b",\"label\":");
+    json(out, c.label.as_str());
+    out.extend_from_slice(b",\"contribution\":");
+    json(out, &c.contribution);
+    out.extend_from_slice(b",\"spans\":");
+    spans(out, &c.spans);
+    out.push(b'}');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::output::{localise_spans, ErrRecord};
+    use super::*;
+    use vigie::input::Field;
+    use vigie::{Document, Profile};
+
+    const TEXTS: &[(&str, Profile)] = &[
+        ("Formation en biokinergie : libérez les enroulements tissulaires, niveau 1 du cursus.", Profile::Course),
+        ("Ma mère a arrêté sa chimiothérapie sur les conseils d'une naturopathe « énergéticienne ».", Profile::Report),
+        (
+            "Repérer les dérives thérapeutiques : fasciathérapie, kinésiologie, reiki.\tUn \"atelier\" critique.",
+            Profile::Course,
+        ),
+        ("Bonjour, je voudrais un rendez-vous pour ma carte grise.", Profile::Report),
+        ("Un stage de pulsologie pour les kinés.", Profile::Course),
+        ("Des séances de fasciatérapie pour mon fils.", Profile::Report),
+        ("", Profile::Course),
+        ("Mon fils de 4 ans est suivi en k i n é s i o l o g i e et ne voit plus son père\u{0}.", Profile::Report),
+    ];
+
+    fn records(c: &Classifier) -> Vec<OutRecord> {
+        let mut v: Vec<OutRecord> = TEXTS
+            .iter()
+            .enumerate()
+            .map(|(i, (text, profile))| {
+                let id = format!("r\"{i}\\é");
+                let assessment = c.assess(&Document { id: &id, text, profile: *profile });
+                OutRecord::Ok(OkRecord {
+                    source: "in/put \"x\".jsonl".into(),
+                    line: i + 1,
+                    assessment,
+                    text: (i % 2 == 0).then(|| text.to_string()),
+                })
+            })
+            .collect();
+        // Spans localised to CSV columns, and a warning.
+        if let OutRecord::Ok(o) = &mut v[2] {
+            let fields = [
+                Field { name: "titre".into(), start: 0, end: 30 },
+                Field { name: "résumé".into(), start: 31, end: 200 },
+            ];
+            localise_spans(&mut o.assessment, &fields);
+            o.assessment.warnings.push("texte \"tronqué\"".into());
+        }
+        v.push(OutRecord::Err(ErrRecord {
+            id: "x".into(),
+            source: "s".into(),
+            line: 9,
+            error: "invalid JSON at column 3".into(),
+        }));
+        v
+    }
+
+    #[test]
+    fn lines_are_byte_for_byte_what_serde_writes() {
+        let c = Classifier::builtin().unwrap();
+        let r = JsonlRenderer::new(&c);
+        let recs = records(&c);
+        // The sample must exercise every optional part.
+        let oks: Vec<&OkRecord> =
+            recs.iter().filter_map(|r| if let OutRecord::Ok(o) = r { Some(o) } else { None }).collect();
+        assert!(oks.iter().any(|o| !o.assessment.practices.is_empty()));
+        assert!(oks.iter().any(|o| !o.assessment.hints.is_empty()));
+        assert!(oks.iter().any(|o| o.assessment.practices.iter().any(|p| p.typo)));
+        assert!(oks.iter().any(|o| !o.assessment.cues.is_empty()));
+        assert!(oks.iter().any(|o| !o.assessment.urgent_because.is_empty()));
+        assert!(oks.iter().any(|o| o.assessment.urgency.is_none()));
+        for rec in &recs {
+            let mut want = serde_json::to_vec(rec).unwrap();
+            want.push(b'\n');
+            assert_eq!(String::from_utf8(r.render(rec)).unwrap(), String::from_utf8(want).unwrap());
+        }
+    }
+
+    #[test]
+    fn entries_from_another_classifier_are_rendered_by_serde() {
+        let c = Classifier::builtin().unwrap();
+        let other = Classifier::builtin().unwrap();
+        let r = JsonlRenderer::new(&other);
+        for rec in &records(&c) {
+            let mut want = serde_json::to_vec(rec).unwrap();
+            want.push(b'\n');
+            assert_eq!(r.render(rec), want);
+        }
+    }
+}
