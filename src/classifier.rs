@@ -252,6 +252,9 @@ pub struct Classifier {
     pipeline: Pipeline,
     practice_info: Vec<Arc<PracticeInfo>>,
     cue_info: Vec<Arc<CueInfo>>,
+    /// Reviewer's wording of every named feature the model weighs, by hash
+    /// (worded once here rather than for every text that shows it).
+    labels: FxHashMap<u64, Box<str>>,
     model: Model,
     bands: BTreeMap<Profile, Bands>,
     pool: Mutex<Vec<Workspace>>,
@@ -292,7 +295,17 @@ impl Classifier {
             .iter()
             .map(|c| Arc::new(CueInfo { id: c.id.clone(), kind: c.kind, strength: c.strength, label: c.label.clone() }))
             .collect();
-        Classifier { pipeline, practice_info, cue_info, model, bands, pool: Mutex::new(Vec::new()) }
+        let labels = model
+            .data
+            .flag
+            .weights
+            .iter()
+            .chain(&model.data.urgent.weights)
+            .map(|(name, _)| name)
+            .filter(|name| !crate::features::is_token_feature(name))
+            .map(|name| (crate::features::hash_name(name), describe_feature(name, lex).into_boxed_str()))
+            .collect();
+        Classifier { pipeline, practice_info, cue_info, labels, model, bands, pool: Mutex::new(Vec::new()) }
     }
 
     pub fn model(&self) -> &Model {
@@ -463,9 +476,9 @@ impl Classifier {
                 None => cues.push(CueEvidence { info: Arc::clone(c), spans: vec![Span::of(text, h.start, h.end)] }),
             }
         }
-        let top_features = contrib.top(cache, 0, text, lex, t.scale, false);
+        let top_features = contrib.top(cache, 0, text, lex, &self.labels, t.scale, false);
         let urgent_because = if priority == Some(Priority::Urgent) {
-            contrib.top(cache, 1, text, lex, t.scale, true)
+            contrib.top(cache, 1, text, lex, &self.labels, t.scale, true)
         } else {
             Vec::new()
         };
@@ -567,8 +580,19 @@ pub(crate) struct Contributions {
     /// share), merged with the same word seen after.
     retired: FxHashMap<Box<str>, (Box<str>, WordShare)>,
     bigrams: FxHashMap<u64, BigramShare>,
-    /// named feature → (weights, spans)
-    named: Vec<(String, [f32; 2], Vec<(usize, usize)>)>,
+    /// Named features with a weight, in emission order: `named[..named_len]`
+    /// (entries past it keep their memory for the next text).
+    named: Vec<NamedShare>,
+    named_len: usize,
+}
+
+/// A named feature's share of the score.
+#[derive(Default)]
+struct NamedShare {
+    name: String,
+    hash: u64,
+    w: [f32; 2],
+    spans: Vec<(usize, usize)>,
 }
 
 /// A word in the ranking: a cached word (by id) or a retired one (by stem).
@@ -580,7 +604,7 @@ enum WordRef<'a> {
 enum Share<'a> {
     Word(WordRef<'a>, WordShare),
     Bigram(&'a BigramShare),
-    Named(&'a (String, [f32; 2], Vec<(usize, usize)>)),
+    Named(&'a NamedShare),
 }
 
 impl Contributions {
@@ -595,7 +619,22 @@ impl Contributions {
         self.words.clear();
         self.retired.clear();
         self.bigrams.clear();
-        self.named.clear();
+        self.named_len = 0;
+    }
+
+    /// Records a named feature's weights and spans.
+    fn push_named(&mut self, name: &str, hash: u64, w: [f32; 2], spans: &[(usize, usize)]) {
+        if self.named_len == self.named.len() {
+            self.named.push(NamedShare::default());
+        }
+        let n = &mut self.named[self.named_len];
+        self.named_len += 1;
+        n.name.clear();
+        n.name.push_str(name);
+        n.hash = hash;
+        n.w = w;
+        n.spans.clear();
+        n.spans.extend_from_slice(spans);
     }
 
     /// The share of word `id`, created with weights `w` on first sight.
@@ -672,6 +711,7 @@ impl Contributions {
         model: usize,
         text: &S,
         lex: &Lexicon,
+        labels: &FxHashMap<u64, Box<str>>,
         scale: f32,
         positive_only: bool,
     ) -> Vec<Contribution> {
@@ -698,8 +738,8 @@ impl Contributions {
         for b in self.bigrams.values() {
             all.push((b.count * b.w[model] * scale, Share::Bigram(b)));
         }
-        for n in &self.named {
-            all.push((n.1[model], Share::Named(n)));
+        for n in &self.named[..self.named_len] {
+            all.push((n.w[model], Share::Named(n)));
         }
         all.retain(|(c, _)| *c != 0.0 && (!positive_only || *c > 0.0));
         let key = |src: &Share| -> (u8, u64) {
@@ -708,7 +748,7 @@ impl Contributions {
                 // do not depend on which thread's cache scored the text.
                 Share::Word(_, w) => (0, w.spans.spans[0].0 as u64),
                 Share::Bigram(b) => (2, b.spans.spans[0].0 as u64),
-                Share::Named(n) => (3, n.2.first().map_or(0, |s| s.0) as u64),
+                Share::Named(n) => (3, n.spans.first().map_or(0, |s| s.0) as u64),
             }
         };
         // Only the first few are wanted: select them, then sort those. The
@@ -736,31 +776,31 @@ impl Contributions {
                     };
                     let shown = share.spans.as_slice().first().map_or(stem.into(), |&(s, e)| text.span_text(s, e));
                     Contribution {
-                        feature: format!("u:{stem} + c:*"),
-                        label: format!("mot « {shown} » (racine {stem} et ses n-grammes)"),
+                        feature: ["u:", stem, " + c:*"].concat(),
+                        label: ["mot « ", &shown, " » (racine ", stem, " et ses n-grammes)"].concat(),
                         contribution: c,
                         spans: spans(share.spans.as_slice()),
                     }
                 }
                 Share::Bigram(b) => {
                     let pair = match &b.pair {
-                        Pair::Ids(a, z) => format!("{} {}", cache.get(*a).stem, cache.get(*z).stem),
+                        Pair::Ids(a, z) => [&*cache.get(*a).stem, " ", &cache.get(*z).stem].concat(),
                         Pair::Text(t) => t.to_string(),
                     };
                     let sp = &b.spans;
                     let shown = sp.as_slice().first().map_or(pair.as_str().into(), |&(s, e)| text.span_text(s, e));
                     Contribution {
-                        feature: format!("b:{pair}"),
-                        label: format!("suite de mots « {shown} »"),
+                        feature: ["b:", &pair].concat(),
+                        label: ["suite de mots « ", &shown, " »"].concat(),
                         contribution: c,
                         spans: spans(sp.as_slice()),
                     }
                 }
-                Share::Named((name, _, sp)) => Contribution {
-                    feature: name.clone(),
-                    label: describe_feature(name, lex),
+                Share::Named(n) => Contribution {
+                    feature: n.name.clone(),
+                    label: labels.get(&n.hash).map_or_else(|| describe_feature(&n.name, lex), |l| l.to_string()),
                     contribution: c,
-                    spans: spans(sp),
+                    spans: spans(&n.spans),
                 },
             })
             .collect()
@@ -942,7 +982,7 @@ impl FeatureSink for ScoreSink<'_> {
         self.named[0] += w[0];
         self.named[1] += w[1];
         if w[0] != 0.0 || w[1] != 0.0 {
-            self.contributions.named.push((name.to_string(), w, spans.to_vec()));
+            self.contributions.push_named(name, hash, w, spans);
         }
     }
 }
@@ -1042,7 +1082,16 @@ mod tests {
             for scale in [1.0, 0.3, 1e-3, 0.123_456_7] {
                 for (model, positive) in [(0, false), (1, true)] {
                     let top = |x: &Contributions| {
-                        serde_json::to_value(x.top(&cache, model, text.as_str(), c.lexicon(), scale, positive)).unwrap()
+                        serde_json::to_value(x.top(
+                            &cache,
+                            model,
+                            text.as_str(),
+                            c.lexicon(),
+                            &c.labels,
+                            scale,
+                            positive,
+                        ))
+                        .unwrap()
                     };
                     assert_eq!(top(&pruned), top(&all), "ties {ties}, scale {scale}, model {model}");
                 }

@@ -61,6 +61,13 @@ pub fn crossed(hash: u64, profile: Profile) -> u64 {
     (hash ^ salt).wrapping_mul(0xFF51_AFD7_ED55_8CCD).rotate_left(29)
 }
 
+/// True for token features (words, bigrams, character n-grams, and their
+/// kind-specific twins), whose names start with `u:`, `b:` or `c:`; the
+/// others are named presence features.
+pub fn is_token_feature(name: &str) -> bool {
+    name.starts_with("u:") || name.starts_with("b:") || name.starts_with("c:")
+}
+
 /// Hash of a feature from its name as written in the model file. Token
 /// features of one kind of text end with `@course` or `@report`.
 pub fn hash_name(name: &str) -> u64 {
@@ -110,7 +117,15 @@ pub fn token_features(a: &Analysis, base: usize, sink: &mut impl FeatureSink) {
 /// The named (presence) features of a text, in a fixed order.
 pub fn named_features(hits: &Hits, lex: &Lexicon, profile: Profile, emit: &mut dyn FnMut(&str, &[(usize, usize)])) {
     let kind = profile.as_str();
-    emit(&format!("k:{kind}"), &[]);
+    // Names are assembled in one reused buffer: `format!` and a fresh string
+    // per feature cost more than the rest of this function.
+    let mut buf = String::with_capacity(64);
+    let mut put = |parts: &[&str], spans: &[(usize, usize)]| {
+        buf.clear();
+        parts.iter().for_each(|p| buf.push_str(p));
+        emit(&buf, spans);
+    };
+    put(&["k:", kind], &[]);
     // Practices: strong first, then weak terms of practices not strongly found.
     let mut strong: Vec<usize> = hits.practices.iter().filter(|h| !h.weak).map(|h| h.practice).collect();
     strong.sort_unstable();
@@ -123,16 +138,16 @@ pub fn named_features(hits: &Hits, lex: &Lexicon, profile: Profile, emit: &mut d
     for &p in &strong {
         let e = &lex.practices[p];
         let spans = spans_of(p, false);
-        emit(&format!("p:{}", e.id), &spans);
+        put(&["p:", &e.id], &spans);
         cats.push((e.category, spans.clone()));
         stats.push((e.status, spans));
     }
     for (c, spans) in &merge_by_key(cats) {
-        emit(&format!("pc:{}", c.as_str()), spans);
+        put(&["pc:", c.as_str()], spans);
     }
     for (s, spans) in &merge_by_key(stats) {
-        emit(&format!("ps:{}", s.as_str()), spans);
-        emit(&format!("kps:{kind}:{}", s.as_str()), spans);
+        put(&["ps:", s.as_str()], spans);
+        put(&["kps:", kind, ":", s.as_str()], spans);
     }
     let mut weak: Vec<usize> =
         hits.practices.iter().filter(|h| h.weak && !strong.contains(&h.practice)).map(|h| h.practice).collect();
@@ -141,8 +156,8 @@ pub fn named_features(hits: &Hits, lex: &Lexicon, profile: Profile, emit: &mut d
     for &p in &weak {
         let e = &lex.practices[p];
         let spans = spans_of(p, true);
-        emit(&format!("pw:{}", e.id), &spans);
-        emit(&format!("pwc:{}", e.category.as_str()), &spans);
+        put(&["pw:", &e.id], &spans);
+        put(&["pwc:", e.category.as_str()], &spans);
     }
     let np = match strong.len() {
         0 => "0",
@@ -150,7 +165,7 @@ pub fn named_features(hits: &Hits, lex: &Lexicon, profile: Profile, emit: &mut d
         2 => "2",
         _ => "3+",
     };
-    emit(&format!("np:{kind}:{np}"), &[]);
+    put(&["np:", kind, ":", np], &[]);
     // Cues.
     let mut cue_ids: Vec<usize> = hits.cues.iter().map(|c| c.cue).collect();
     cue_ids.sort_unstable();
@@ -159,7 +174,7 @@ pub fn named_features(hits: &Hits, lex: &Lexicon, profile: Profile, emit: &mut d
     for &c in &cue_ids {
         let cue = &lex.cues[c];
         let spans: Vec<(usize, usize)> = hits.cues.iter().filter(|h| h.cue == c).map(|h| (h.start, h.end)).collect();
-        emit(&format!("q:{}", cue.id), &spans);
+        put(&["q:", &cue.id], &spans);
         match kinds.iter_mut().find(|k| k.0 == cue.kind) {
             Some(k) => k.1.extend(spans),
             None => kinds.push((cue.kind, spans)),
@@ -167,8 +182,8 @@ pub fn named_features(hits: &Hits, lex: &Lexicon, profile: Profile, emit: &mut d
     }
     kinds.sort_by_key(|k| k.0);
     for (k, spans) in &kinds {
-        emit(&format!("qk:{}", k.as_str()), spans);
-        emit(&format!("kqk:{kind}:{}", k.as_str()), spans);
+        put(&["qk:", k.as_str()], spans);
+        put(&["kqk:", kind, ":", k.as_str()], spans);
     }
     let has = |k: CueKind| kinds.iter().any(|x| x.0 == k);
     // Combinations point at the text behind both of their parts, so that a
@@ -188,13 +203,13 @@ pub fn named_features(hits: &Hits, lex: &Lexicon, profile: Profile, emit: &mut d
     };
     if !strong.is_empty() {
         if has(CueKind::Critical) {
-            emit(&format!("x:{kind}:critical+practice"), &both(CueKind::Critical));
+            put(&["x:", kind, ":critical+practice"], &both(CueKind::Critical));
         }
         if has(CueKind::Warning) {
-            emit(&format!("x:{kind}:warning+practice"), &both(CueKind::Warning));
+            put(&["x:", kind, ":warning+practice"], &both(CueKind::Warning));
         }
         if has(CueKind::Urgent) {
-            emit(&format!("x:{kind}:urgent+practice"), &both(CueKind::Urgent));
+            put(&["x:", kind, ":urgent+practice"], &both(CueKind::Urgent));
         }
     }
     // How much critical and warning framing a text carries, per kind of
@@ -209,8 +224,8 @@ pub fn named_features(hits: &Hits, lex: &Lexicon, profile: Profile, emit: &mut d
         2 => "2",
         _ => "3+",
     };
-    emit(&format!("x:{kind}:critical-cues:{}", bin(ncrit)), &cue_spans(CueKind::Critical));
-    emit(&format!("x:{kind}:warning-cues:{}", bin(nwarn)), &cue_spans(CueKind::Warning));
+    put(&["x:", kind, ":critical-cues:", bin(ncrit)], &cue_spans(CueKind::Critical));
+    put(&["x:", kind, ":warning-cues:", bin(nwarn)], &cue_spans(CueKind::Warning));
     let balance = match ncrit.cmp(&nwarn) {
         std::cmp::Ordering::Greater => "critical",
         std::cmp::Ordering::Less => "warning",
@@ -220,12 +235,12 @@ pub fn named_features(hits: &Hits, lex: &Lexicon, profile: Profile, emit: &mut d
     let mut framing = cue_spans(CueKind::Critical);
     framing.extend(cue_spans(CueKind::Warning));
     framing.sort_unstable();
-    emit(&format!("x:{kind}:balance:{balance}"), &framing);
+    put(&["x:", kind, ":balance:", balance], &framing);
     if ncrit > 0 && strong.len() >= 2 {
-        emit(&format!("x:{kind}:critical+practices:{np}"), &both(CueKind::Critical));
+        put(&["x:", kind, ":critical+practices:", np], &both(CueKind::Critical));
     }
     if ncrit == 0 && !strong.is_empty() {
-        emit(&format!("x:{kind}:practice-without-critical"), &strong_spans);
+        put(&["x:", kind, ":practice-without-critical"], &strong_spans);
     }
 }
 
