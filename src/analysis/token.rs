@@ -52,23 +52,30 @@ pub fn segment(text: &str) -> Vec<RawWord> {
 pub fn segment_into(text: &str, words: &mut Vec<RawWord>) {
     words.clear();
     let bytes = text.as_bytes();
-    let mut i = 0usize;
     let n = bytes.len();
+    let mut i = 0usize;
+    // Runs of words that may be single letters: merging spelled-out words
+    // is only attempted when one reaches MIN_RUN (most texts have none).
+    let (mut run, mut longest_run) = (0usize, 0usize);
     while i < n {
         let b = bytes[i];
-        // ASCII fast path for separators.
-        if b < 0x80 && !b.is_ascii_alphanumeric() {
-            i += 1;
-            continue;
-        }
-        let c = text[i..].chars().next().unwrap();
-        if !is_word_char(c) || (c.len_utf8() > 1 && !c.is_alphanumeric() && !starts_word_after(text, i)) {
-            i += c.len_utf8();
-            continue;
+        if b < 0x80 {
+            if !b.is_ascii_alphanumeric() {
+                i += 1;
+                continue;
+            }
+        } else {
+            let c = char_at(text, i);
+            if !is_word_char(c) || (!c.is_alphanumeric() && !starts_word_after(text, i)) {
+                i += c.len_utf8();
+                continue;
+            }
         }
         // A word starts here.
         let start = i;
         let mut j = i;
+        // Set when the word ends at an apostrophe: its length.
+        let mut apostrophe_len = 0;
         loop {
             // consume word chars
             while j < n {
@@ -80,7 +87,7 @@ pub fn segment_into(text: &str, words: &mut Vec<RawWord>) {
                     }
                     break;
                 }
-                let c = text[j..].chars().next().unwrap();
+                let c = char_at(text, j);
                 if is_word_char(c) {
                     j += c.len_utf8();
                 } else {
@@ -90,34 +97,53 @@ pub fn segment_into(text: &str, words: &mut Vec<RawWord>) {
             if j >= n {
                 break;
             }
-            let c = text[j..].chars().next().unwrap();
+            // Most words end at an ASCII space or punctuation mark.
+            let bj = bytes[j];
+            if bj < 0x80 && !matches!(bj, b'\'' | b'`' | b'-') {
+                break;
+            }
+            let c = char_at(text, j);
+            let (apostrophe, joiner) = (is_apostrophe(c), is_joiner(c));
+            if !apostrophe && !joiner {
+                break;
+            }
             let after = j + c.len_utf8();
             let next_is_word = text[after..].chars().next().is_some_and(|d| d.is_alphanumeric());
-            if is_apostrophe(c) && next_is_word {
-                if is_elision(&text[start..j]) {
-                    // Drop the elided article/pronoun; the word starts after it.
-                    break;
+            if apostrophe {
+                if next_is_word && !is_elision(&text[start..j]) {
+                    j = after; // aujourd'hui, prud'homme: one word
+                    continue;
                 }
-                j = after; // aujourd'hui, prud'homme: one word
-                continue;
+                apostrophe_len = c.len_utf8();
+                break;
             }
-            if is_joiner(c) && next_is_word {
+            if next_is_word {
                 j = after;
                 continue;
             }
             break;
         }
-        if j < n {
-            let c = text[j..].chars().next().unwrap();
-            if is_apostrophe(c) && is_elision(&text[start..j]) {
-                i = j + c.len_utf8();
-                continue;
-            }
+        if apostrophe_len > 0 && is_elision(&text[start..j]) {
+            // Drop the elided article/pronoun; the word starts after it.
+            i = j + apostrophe_len;
+            continue;
         }
+        let len = j - start;
+        let maybe_letter = len == 1 || (len <= 16 && (bytes[start] >= 0x80 || bytes[start + 1] >= 0x80));
+        run = if maybe_letter { run + 1 } else { 0 };
+        longest_run = longest_run.max(run);
         words.push(RawWord { start: start as u32, end: j as u32, pieces: Vec::new() });
         i = j.max(i + 1);
     }
-    merge_spelled_out(text, words);
+    if longest_run >= MIN_RUN {
+        merge_spelled_out(text, words);
+    }
+}
+
+/// The character at byte `i` (a character boundary) of `text`.
+#[inline]
+fn char_at(text: &str, i: usize) -> char {
+    text[i..].chars().next().expect("a character boundary inside the text")
 }
 
 /// An invisible character or mark only starts a word when a letter follows.
@@ -145,10 +171,12 @@ fn single_letter(text: &str, w: &RawWord) -> bool {
     letters.next().is_some() && letters.next().is_none()
 }
 
+/// Shortest run of single letters read as one spelled-out word.
+const MIN_RUN: usize = 4;
+
 /// Merges runs of ≥ 4 single-letter words separated by exactly one
 /// separator character (space, dot, hyphen, underscore, slash, star, middle dot).
 fn merge_spelled_out(text: &str, words: &mut Vec<RawWord>) {
-    const MIN_RUN: usize = 4;
     let gap_ok = |a: &RawWord, b: &RawWord| {
         let gap = &text[a.end as usize..b.start as usize];
         let mut cs = gap.chars();
@@ -220,6 +248,98 @@ impl RawWord {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The segmentation before its fast paths, kept as the oracle.
+    fn segment_reference(text: &str, words: &mut Vec<RawWord>) {
+        words.clear();
+        let bytes = text.as_bytes();
+        let mut i = 0usize;
+        let n = bytes.len();
+        while i < n {
+            let b = bytes[i];
+            // ASCII fast path for separators.
+            if b < 0x80 && !b.is_ascii_alphanumeric() {
+                i += 1;
+                continue;
+            }
+            let c = text[i..].chars().next().unwrap();
+            if !is_word_char(c) || (c.len_utf8() > 1 && !c.is_alphanumeric() && !starts_word_after(text, i)) {
+                i += c.len_utf8();
+                continue;
+            }
+            // A word starts here.
+            let start = i;
+            let mut j = i;
+            loop {
+                // consume word chars
+                while j < n {
+                    let bj = bytes[j];
+                    if bj < 0x80 {
+                        if bj.is_ascii_alphanumeric() {
+                            j += 1;
+                            continue;
+                        }
+                        break;
+                    }
+                    let c = text[j..].chars().next().unwrap();
+                    if is_word_char(c) {
+                        j += c.len_utf8();
+                    } else {
+                        break;
+                    }
+                }
+                if j >= n {
+                    break;
+                }
+                let c = text[j..].chars().next().unwrap();
+                let after = j + c.len_utf8();
+                let next_is_word = text[after..].chars().next().is_some_and(|d| d.is_alphanumeric());
+                if is_apostrophe(c) && next_is_word {
+                    if is_elision(&text[start..j]) {
+                        // Drop the elided article/pronoun; the word starts after it.
+                        break;
+                    }
+                    j = after; // aujourd'hui, prud'homme: one word
+                    continue;
+                }
+                if is_joiner(c) && next_is_word {
+                    j = after;
+                    continue;
+                }
+                break;
+            }
+            if j < n {
+                let c = text[j..].chars().next().unwrap();
+                if is_apostrophe(c) && is_elision(&text[start..j]) {
+                    i = j + c.len_utf8();
+                    continue;
+                }
+            }
+            words.push(RawWord { start: start as u32, end: j as u32, pieces: Vec::new() });
+            i = j.max(i + 1);
+        }
+        merge_spelled_out(text, words);
+    }
+
+    proptest! {
+        #[test]
+        fn fast_segmentation_cuts_exactly_like_the_reference(
+            pieces in proptest::collection::vec(prop_oneof![
+                Just("a".to_string()), Just("é".to_string()), Just("k".to_string()), Just("l".to_string()), Just("qu".to_string()), Just("d".to_string()), Just("mot".to_string()), Just("Ça".to_string()),
+                Just(" ".to_string()), Just("  ".to_string()), Just(".".to_string()), Just("-".to_string()), Just("\u{2011}".to_string()), Just("'".to_string()), Just("’".to_string()), Just("`".to_string()),
+                Just("\u{200B}".to_string()), Just("\u{301}".to_string()), Just("\n".to_string()), Just("1".to_string()), Just("ｋ".to_string()), Just("«".to_string()), Just("/".to_string()),
+                "[a-zé' .-]{1,6}".prop_map(String::from), any::<char>().prop_map(|c| c.to_string()),
+            ], 0..40)
+        ) {
+            let text = pieces.concat();
+            let mut fast = Vec::new();
+            segment_into(&text, &mut fast);
+            let mut slow = Vec::new();
+            segment_reference(&text, &mut slow);
+            prop_assert_eq!(fast, slow);
+        }
+    }
 
     fn words(t: &str) -> Vec<String> {
         let mut buf = String::new();
