@@ -705,8 +705,9 @@ impl Contributions {
         });
     }
 
-    fn top<S: SpanText + ?Sized>(
-        &self,
+    #[allow(clippy::too_many_arguments)]
+    fn top<'a, S: SpanText + ?Sized>(
+        &'a self,
         cache: &WordCache,
         model: usize,
         text: &S,
@@ -715,8 +716,34 @@ impl Contributions {
         scale: f32,
         positive_only: bool,
     ) -> Vec<Contribution> {
-        // Numbers first; words are put into words only for the winners.
-        let mut all: Vec<(f32, Share)> = Vec::new();
+        // Numbers first; words are put into words only for the winners,
+        // which are kept in a short sorted list as candidates arrive (no
+        // list of every feature, no sort of it).
+        // Ties break on text position, never on cache ids, so results do not
+        // depend on which thread's cache scored the text.
+        let word_key = |w: &WordShare| (0u8, w.spans.spans[0].0 as u64);
+        // Larger |contribution| first, then the key, then emission order:
+        // the order a full stable sort would give.
+        type Rank = (f32, (u8, u64), usize);
+        let cmp = |a: &Rank, b: &Rank| {
+            b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal).then_with(|| a.1.cmp(&b.1)).then(a.2.cmp(&b.2))
+        };
+        let mut best: Vec<(Rank, f32, Share)> = Vec::with_capacity(TOP_FEATURES + 1);
+        let mut emitted = 0usize;
+        // `src` is only built for candidates that enter the list.
+        let mut offer = |c: f32, key: (u8, u64), src: &dyn Fn() -> Share<'a>| {
+            emitted += 1;
+            if c == 0.0 || (positive_only && c <= 0.0) {
+                return;
+            }
+            let rank = (c.abs(), key, emitted);
+            if best.len() == TOP_FEATURES && cmp(&rank, &best[TOP_FEATURES - 1].0).is_ge() {
+                return;
+            }
+            let at = best.partition_point(|x| cmp(&x.0, &rank).is_lt());
+            best.insert(at, (rank, c, src()));
+            best.truncate(TOP_FEATURES);
+        };
         // A word seen before and after the cache was emptied is one word.
         let mut merged_into_current: rustc_hash::FxHashSet<&str> = Default::default();
         for (id, share) in &self.words {
@@ -728,47 +755,24 @@ impl Contributions {
                     merged_into_current.insert(folded);
                 }
             }
-            all.push((share.count * share.w[model] * scale, Share::Word(WordRef::Id(*id), share)));
+            offer(share.count * share.w[model] * scale, word_key(&share), &|| Share::Word(WordRef::Id(*id), share));
         }
         for (folded, (stem, share)) in &self.retired {
             if !merged_into_current.contains(folded.as_ref()) {
-                all.push((share.count * share.w[model] * scale, Share::Word(WordRef::Stem(stem), *share)));
+                offer(share.count * share.w[model] * scale, word_key(share), &|| {
+                    Share::Word(WordRef::Stem(stem), *share)
+                });
             }
         }
         for b in self.bigrams.values() {
-            all.push((b.count * b.w[model] * scale, Share::Bigram(b)));
+            offer(b.count * b.w[model] * scale, (2, b.spans.spans[0].0 as u64), &|| Share::Bigram(b));
         }
         for n in &self.named[..self.named_len] {
-            all.push((n.w[model], Share::Named(n)));
+            offer(n.w[model], (3, n.spans.first().map_or(0, |s| s.0) as u64), &|| Share::Named(n));
         }
-        all.retain(|(c, _)| *c != 0.0 && (!positive_only || *c > 0.0));
-        let key = |src: &Share| -> (u8, u64) {
-            match src {
-                // Ties break on text position, never on cache ids, so results
-                // do not depend on which thread's cache scored the text.
-                Share::Word(_, w) => (0, w.spans.spans[0].0 as u64),
-                Share::Bigram(b) => (2, b.spans.spans[0].0 as u64),
-                Share::Named(n) => (3, n.spans.first().map_or(0, |s| s.0) as u64),
-            }
-        };
-        // Only the first few are wanted: select them, then sort those. The
-        // index in `all` (emission order) settles remaining ties, so the
-        // result is the one a full stable sort would give.
-        let mut order: Vec<(f32, (u8, u64), usize)> =
-            all.iter().enumerate().map(|(i, (c, src))| (c.abs(), key(src), i)).collect();
-        let cmp = |a: &(f32, (u8, u64), usize), b: &(f32, (u8, u64), usize)| {
-            b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal).then_with(|| a.1.cmp(&b.1)).then(a.2.cmp(&b.2))
-        };
-        if order.len() > TOP_FEATURES {
-            order.select_nth_unstable_by(TOP_FEATURES - 1, cmp);
-            order.truncate(TOP_FEATURES);
-        }
-        order.sort_unstable_by(cmp);
         let spans = |v: &[(usize, usize)]| v.iter().take(3).map(|&(s, e)| Span::of(text, s, e)).collect::<Vec<_>>();
-        order
-            .iter()
-            .map(|o| (all[o.2].0, &all[o.2].1))
-            .map(|(c, src)| match src {
+        best.iter()
+            .map(|&(_, c, ref src)| match src {
                 Share::Word(w, share) => {
                     let stem: &str = match w {
                         WordRef::Id(id) => &cache.get(*id).stem,
