@@ -1,10 +1,10 @@
 //! The classifier: a model, its vocabulary, and the evidence it gives.
 
 use crate::analysis::word::{WordCache, WordInfo};
-use crate::features::{crossed, FeatureSink};
+use crate::features::FeatureSink;
 use crate::lexicon::{Category, CueKind, Lexicon, Source, Status, Strength};
 use crate::matcher::{Hits, MatchHow};
-use crate::model::{Linear, Model, ModelError};
+use crate::model::{Linear, Model, ModelError, TokenWeights};
 use crate::pipeline::{Pipeline, Workspace};
 use crate::profile::{Bands, Decision, Priority, Profile};
 use rustc_hash::FxHashMap;
@@ -255,6 +255,7 @@ pub struct Classifier {
     /// Reviewer's wording of every named feature the model weighs, by hash
     /// (worded once here rather than for every text that shows it).
     labels: FxHashMap<u64, Box<str>>,
+    token_weights: TokenWeights,
     model: Model,
     bands: BTreeMap<Profile, Bands>,
     pool: Mutex<Vec<Workspace>>,
@@ -305,7 +306,17 @@ impl Classifier {
             .filter(|name| !crate::features::is_token_feature(name))
             .map(|name| (crate::features::hash_name(name), describe_feature(name, lex).into_boxed_str()))
             .collect();
-        Classifier { pipeline, practice_info, cue_info, labels, model, bands, pool: Mutex::new(Vec::new()) }
+        let token_weights = TokenWeights::new(&model.data.flag, &model.data.urgent);
+        Classifier {
+            pipeline,
+            practice_info,
+            cue_info,
+            labels,
+            token_weights,
+            model,
+            bands,
+            pool: Mutex::new(Vec::new()),
+        }
     }
 
     pub fn model(&self) -> &Model {
@@ -375,7 +386,7 @@ impl Classifier {
     }
 
     fn assess_in(&self, doc: &Document, ws: &mut Workspace) -> Assessment {
-        let mut sink = ScoreSink::borrowing(&self.model.flag, &self.model.urgent, doc.profile, ws);
+        let mut sink = ScoreSink::borrowing(&self.model, &self.token_weights, doc.profile, ws);
         let hits = self.pipeline.walk(doc.text, doc.profile, ws, &mut sink);
         let totals = sink.give_back(ws);
         self.build(doc.id, doc.profile, doc.text, &hits, &totals, &ws.contributions, &ws.cache)
@@ -399,7 +410,7 @@ impl Classifier {
         texts: impl FnOnce(&[(usize, usize)]) -> Result<FxHashMap<(usize, usize), String>, E>,
     ) -> Result<Assessment, E> {
         self.with_workspace(|ws| {
-            let mut sink = ScoreSink::borrowing(&self.model.flag, &self.model.urgent, profile, ws);
+            let mut sink = ScoreSink::borrowing(&self.model, &self.token_weights, profile, ws);
             let mut w = crate::pipeline::Walk::bounded();
             walk(&mut |base, window| self.pipeline.walk_window(&mut w, base, window, ws, &mut sink))?;
             let hits = self.pipeline.walk_end(w, profile, &mut sink);
@@ -861,6 +872,7 @@ pub fn describe_feature(name: &str, lex: &Lexicon) -> String {
 struct ScoreSink<'m> {
     flag: &'m Linear,
     urgent: &'m Linear,
+    token_weights: &'m TokenWeights,
     profile: Profile,
     use_urgent: bool,
     partial: Vec<[f32; 3]>,
@@ -874,12 +886,13 @@ impl<'m> ScoreSink<'m> {
     /// A sink for one text that works in the workspace's per-word scores
     /// and contribution tables (kept there between texts so their memory is
     /// reused); [`ScoreSink::give_back`] returns them.
-    fn borrowing(flag: &'m Linear, urgent: &'m Linear, profile: Profile, ws: &mut Workspace) -> Self {
+    fn borrowing(model: &'m Model, token_weights: &'m TokenWeights, profile: Profile, ws: &mut Workspace) -> Self {
         let mut contributions = std::mem::take(&mut ws.contributions);
         contributions.reset();
         ScoreSink {
-            flag,
-            urgent,
+            flag: &model.flag,
+            urgent: &model.urgent,
+            token_weights,
             profile,
             use_urgent: profile == Profile::Report,
             partial: std::mem::take(&mut ws.partial),
@@ -909,13 +922,7 @@ impl<'m> ScoreSink<'m> {
     /// Weight of a token feature for this text: shared plus kind-specific.
     #[inline]
     fn token_weights(&self, hash: u64) -> [f32; 2] {
-        let f = self.flag.weight(hash) + self.flag.weight(crossed(hash, self.profile));
-        let u = if self.use_urgent {
-            self.urgent.weight(hash) + self.urgent.weight(crossed(hash, Profile::Report))
-        } else {
-            0.0
-        };
-        [f, u]
+        self.token_weights.get(hash, self.profile)
     }
 
     fn word_partial(&mut self, info: &WordInfo, id: u32) -> [f32; 2] {

@@ -150,6 +150,49 @@ impl Linear {
     }
 }
 
+/// The token-feature weights of both linear models, folded for scoring: one
+/// lookup per word, bigram or character n-gram gives, for each kind of text,
+/// the flag weight (shared feature + its kind-specific twin) and the urgency
+/// weight (reports only), instead of four lookups.
+#[derive(Debug, Clone, Default)]
+pub struct TokenWeights {
+    /// base feature hash → [kind][flag, urgent]
+    table: FxHashMap<u64, [[f32; 2]; 2]>,
+}
+
+impl TokenWeights {
+    /// Folds the token features of the flag and urgency models.
+    pub fn new(flag: &LinearData, urgent: &LinearData) -> TokenWeights {
+        let mut table: FxHashMap<u64, [[f32; 2]; 2]> = FxHashMap::default();
+        for (m, data) in [flag, urgent].into_iter().enumerate() {
+            for (name, w) in &data.weights {
+                if !crate::features::is_token_feature(name) {
+                    continue;
+                }
+                let kind = name.rsplit_once('@').and_then(|(base, k)| Some((base, k.parse::<Profile>().ok()?)));
+                let (base, only) = match kind {
+                    Some((base, k)) => (base, Some(k)),
+                    None => (name.as_str(), None),
+                };
+                let e = table.entry(hash_name(base)).or_default();
+                for p in Profile::ALL {
+                    // Urgency is scored for reports only.
+                    if only.is_none_or(|k| k == p) && (m == 0 || p == Profile::Report) {
+                        e[p as usize][m] += w;
+                    }
+                }
+            }
+        }
+        TokenWeights { table }
+    }
+
+    /// [flag, urgent] weights of token feature `hash` in a text of kind `p`.
+    #[inline]
+    pub fn get(&self, hash: u64, p: Profile) -> [f32; 2] {
+        self.table.get(&hash).map_or([0.0; 2], |e| e[p as usize])
+    }
+}
+
 /// Checksum of a model body, as written in its header.
 pub fn checksum(body: &[u8]) -> String {
     hex(&xxhash_rust::xxh3::xxh3_128(body).to_be_bytes())
