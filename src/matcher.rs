@@ -17,7 +17,7 @@
 use crate::analysis::Analysis;
 use crate::analysis::{analyze, word::WordCache};
 use crate::lexicon::{term_key, Lexicon};
-use aho_corasick::automaton::Automaton;
+use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::nfa::contiguous::NFA;
 use aho_corasick::{Anchored, MatchKind};
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -129,9 +129,51 @@ impl WordStartSearch {
     /// Calls `f(pattern, end)` for every pattern that occurs in `hay` starting
     /// exactly at byte `from`, shortest first.
     #[inline]
-    fn walk(&self, hay: &[u8], from: usize, mut f: impl FnMut(usize, usize)) {
+    fn walk(&self, hay: &[u8], from: usize, f: impl FnMut(usize, usize)) {
+        self.walk_on(hay, from, 0, self.start, f)
+    }
+
+    /// Where a walk from the start of `word` stands once the whole word is
+    /// read: [`AFTER_DEAD`] when no pattern starts with it, [`AFTER_MATCH`]
+    /// when a pattern ends inside it (or at its end), otherwise the state to
+    /// go on from. Depends on the word alone: callers remember it per word,
+    /// so that a common word that merely begins some phrase ("ne", "pas")
+    /// is not walked letter by letter again at each occurrence.
+    fn after_word(&self, word: &[u8]) -> u32 {
         let mut sid = self.start;
-        for (i, &b) in hay[from..].iter().enumerate() {
+        for (i, &b) in word.iter().enumerate() {
+            sid = self.nfa.next_state(Anchored::Yes, sid, b);
+            if self.nfa.is_dead(sid) {
+                return AFTER_DEAD;
+            }
+            if self.nfa.is_match(sid)
+                && (0..self.nfa.match_len(sid))
+                    .any(|k| self.lens[self.nfa.match_pattern(sid, k).as_usize()] as usize == i + 1)
+            {
+                return AFTER_MATCH;
+            }
+        }
+        let id = sid.as_u32();
+        assert!(id < AFTER_MATCH, "automaton state ids stay far below the reserved values");
+        id
+    }
+
+    /// Same as [`WordStartSearch::walk`] from `from`, when the first `skip`
+    /// bytes have already been read and led to state `after` (a value of
+    /// [`WordStartSearch::after_word`]).
+    #[inline]
+    fn walk_after(&self, hay: &[u8], from: usize, skip: usize, after: u32, f: impl FnMut(usize, usize)) {
+        match after {
+            AFTER_DEAD => {}
+            AFTER_MATCH => self.walk(hay, from, f),
+            id => self.walk_on(hay, from, skip, StateID::must(id as usize), f),
+        }
+    }
+
+    /// The walk from `from`, resumed after `skip` bytes at state `sid`.
+    #[inline]
+    fn walk_on(&self, hay: &[u8], from: usize, skip: usize, mut sid: StateID, mut f: impl FnMut(usize, usize)) {
+        for (i, &b) in hay[from + skip..].iter().enumerate() {
             sid = self.nfa.next_state(Anchored::Yes, sid, b);
             if !self.nfa.is_special(sid) {
                 continue;
@@ -140,7 +182,7 @@ impl WordStartSearch {
                 return;
             }
             if self.nfa.is_match(sid) {
-                let n = i + 1;
+                let n = skip + i + 1;
                 for k in 0..self.nfa.match_len(sid) {
                     let p = self.nfa.match_pattern(sid, k).as_usize();
                     // A match state also lists patterns that are suffixes of
@@ -181,6 +223,14 @@ const NO_TYPO: u32 = u32::MAX - 1;
 /// find a match starting at the word (bits `STARTS_*`).
 const MEMO_TYPO: usize = 0;
 const MEMO_STARTS: usize = 1;
+/// Per automaton: where a walk stands after the word (see
+/// [`WordStartSearch::after_word`]).
+const MEMO_AFTER_TERM: usize = 2;
+const MEMO_AFTER_LOOKALIKE: usize = 3;
+const MEMO_AFTER_CUE: usize = 4;
+/// Values of [`WordStartSearch::after_word`] that are not states.
+const AFTER_DEAD: u32 = u32::MAX - 1;
+const AFTER_MATCH: u32 = u32::MAX - 2;
 const STARTS_TERM: u32 = 1;
 const STARTS_LOOKALIKE: u32 = 2;
 const STARTS_CUE: u32 = 4;
@@ -306,7 +356,14 @@ impl Matcher {
 
     /// Matches of `ac` in the key stream that start where a word starts,
     /// with (pattern, start, end, end of the word the match ends in).
-    fn key_matches(a: &Analysis, ac: &WordStartSearch, bits: &[u32], bit: u32) -> Vec<(usize, u32, u32, u32)> {
+    fn key_matches(
+        &self,
+        a: &Analysis,
+        ac: &WordStartSearch,
+        bits: &[u32],
+        bit: u32,
+        slot: usize,
+    ) -> Vec<(usize, u32, u32, u32)> {
         let mut out = Vec::new();
         let keys = a.keys.as_bytes();
         let mut last = u32::MAX;
@@ -320,7 +377,9 @@ impl Matcher {
                 continue;
             }
             let s = t.key_start;
-            ac.walk(keys, s as usize, |p, e| {
+            let key = a.word(t).key.text.as_bytes();
+            let after = a.cache().memo(t.word, self.id, slot, || ac.after_word(key));
+            ac.walk_after(keys, s as usize, key.len(), after, |p, e| {
                 if let Some(we) = Self::accept_end(a, e as u32) {
                     out.push((p, s, e as u32, we));
                 }
@@ -362,9 +421,9 @@ impl Matcher {
         }
         // One memo lookup per token serves every loop below.
         let bits: Vec<u32> = a.tokens.iter().map(|t| self.starts(a, t)).collect();
-        let looks = Self::key_matches(a, &self.lookalike_ac, &bits, STARTS_LOOKALIKE);
+        let looks = self.key_matches(a, &self.lookalike_ac, &bits, STARTS_LOOKALIKE, MEMO_AFTER_LOOKALIKE);
         let mut cands: Vec<(u32, u32, TermPat, MatchHow)> = Vec::new();
-        for (pi, s, e, we) in Self::key_matches(a, &self.terms, &bits, STARTS_TERM) {
+        for (pi, s, e, we) in self.key_matches(a, &self.terms, &bits, STARTS_TERM, MEMO_AFTER_TERM) {
             let pat = self.term_pats[pi];
             let spans_words = a.token_at_key(s) != a.token_at_key(e - 1);
             if spans_words && !pat.multiword && (pat.len as usize) < SPLIT_MIN_LEN {
@@ -423,8 +482,11 @@ impl Matcher {
             if bits[ti as usize] & STARTS_CUE == 0 {
                 continue;
             }
-            let s = a.tokens[ti as usize].stem_start;
-            self.cues.walk(stems, s as usize, |p, e| {
+            let t = &a.tokens[ti as usize];
+            let s = t.stem_start;
+            let stem = a.word(t).stem.as_bytes();
+            let after = a.cache().memo(t.word, self.id, MEMO_AFTER_CUE, || self.cues.after_word(stem));
+            self.cues.walk_after(stems, s as usize, stem.len(), after, |p, e| {
                 if a.is_stem_end(e as u32) {
                     cue_cands.push((s, e as u32, self.cue_pats[p]));
                 }
@@ -517,6 +579,48 @@ mod vocabulary_tests {
             .iter()
             .map(|h| (lex.practices[h.practice].id.clone(), text[h.start..h.end].to_string(), h.weak))
             .collect()
+    }
+
+    /// Every match a walk from a word start reports, resumed after the first
+    /// word or walked whole.
+    fn both_walks(ac: &WordStartSearch, hay: &[u8], first: usize) -> (Vec<(usize, usize)>, Vec<(usize, usize)>) {
+        let (mut whole, mut resumed) = (Vec::new(), Vec::new());
+        ac.walk(hay, 0, |p, e| whole.push((p, e)));
+        ac.walk_after(hay, 0, first, ac.after_word(&hay[..first]), |p, e| resumed.push((p, e)));
+        (whole, resumed)
+    }
+
+    #[test]
+    fn a_walk_resumed_after_the_first_word_finds_what_a_whole_walk_finds() {
+        let (_, m) = setup();
+        let mut found = 0;
+        for (hay, first) in [
+            ("kinesiologieappliquee", 12),
+            ("kinesiologieappliquee", 4),
+            ("kinesiologieappliquee", 0),
+            ("ksiologie", 1),
+            ("zzzkinesiologie", 3),
+        ] {
+            let (whole, resumed) = both_walks(&m.terms, hay.as_bytes(), first);
+            found += whole.len();
+            assert_eq!(whole, resumed, "{hay} after {first} bytes");
+        }
+        // Cue phrases run over stems separated by spaces: resume after each
+        // stem of a phrase, and after a stem that begins none.
+        let mut c = WordCache::default();
+        for text in ["elle ne prend plus son insuline", "il faut arrêter la chimio", "on veut guérir définitivement"]
+        {
+            let a = analyze(text, &mut c);
+            let mut at = 0;
+            for stem in a.stems.split(' ') {
+                let hay = &a.stems.as_bytes()[at..];
+                let (whole, resumed) = both_walks(&m.cues, hay, stem.len());
+                found += whole.len();
+                assert_eq!(whole, resumed, "{:?} after {stem:?}", &a.stems[at..]);
+                at += stem.len() + 1;
+            }
+        }
+        assert!(found >= 4, "the samples must contain matches ({found})");
     }
 
     #[test]

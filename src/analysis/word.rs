@@ -35,7 +35,7 @@ pub const STOP_WORDS: &[&str] = &[
 const STEM_EXCEPTIONS: &[(&str, &str)] = &[("cancer", "cancer"), ("cancers", "cancer")];
 
 /// Numbers a matcher may keep per cached word (see [`WordCache::memo`]).
-pub const MEMO_SLOTS: usize = 2;
+pub const MEMO_SLOTS: usize = 5;
 
 /// Character n-gram length used for subword features.
 pub const CHARGRAM_LEN: usize = 4;
