@@ -108,19 +108,20 @@ pub fn parse_jsonl(line_no: usize, raw: Vec<u8>) -> RecordResult {
     // Only the three fields vigie reads are built; the others (labels, tags…)
     // are skipped without allocating.
     #[derive(serde::Deserialize)]
-    struct Line<'a> {
+    struct Line {
         id: Option<serde_json::Value>,
-        #[serde(default, borrow)]
-        text: Present<'a>,
+        #[serde(default)]
+        text: Present,
         kind: Option<serde_json::Value>,
     }
-    /// A field's raw JSON when present, even `null` (which `Option` would
-    /// fold into "absent").
+    /// A field's value when present, even `null` (which `Option` would fold
+    /// into "absent"). Read in the same pass as the line, so that the text
+    /// is scanned once.
     #[derive(Default)]
-    struct Present<'a>(Option<&'a serde_json::value::RawValue>);
-    impl<'de: 'a, 'a> serde::Deserialize<'de> for Present<'a> {
+    struct Present(Option<serde_json::Value>);
+    impl<'de> serde::Deserialize<'de> for Present {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            <&'a serde_json::value::RawValue>::deserialize(d).map(|r| Present(Some(r)))
+            serde_json::Value::deserialize(d).map(|v| Present(Some(v)))
         }
     }
     let line: Line = serde_json::from_str(body).map_err(|e| err(None, format!("invalid JSON: {e}")))?;
@@ -132,11 +133,10 @@ pub fn parse_jsonl(line_no: usize, raw: Vec<u8>) -> RecordResult {
             return Err(err(None, format!("field 'id' must be a string or a number, not {}", kind_of(other))))
         }
     };
-    let text = match line.text.0.map(|raw| serde_json::from_str::<serde_json::Value>(raw.get())) {
-        Some(Ok(serde_json::Value::String(t))) => t,
+    let text = match line.text.0 {
+        Some(serde_json::Value::String(t)) => t,
         None => return Err(err(id, "missing field 'text'".into())),
-        Some(Ok(other)) => return Err(err(id, format!("field 'text' must be a string, not {}", kind_of(&other)))),
-        Some(Err(e)) => return Err(err(id, format!("invalid JSON: {e}"))),
+        Some(other) => return Err(err(id, format!("field 'text' must be a string, not {}", kind_of(&other)))),
     };
     let profile = match &line.kind {
         None | Some(serde_json::Value::Null) => None,
