@@ -207,21 +207,8 @@ pub fn score(a: &BatchArgs) -> anyhow::Result<i32> {
     let counts = if format == OutputFormat::Jsonl {
         // Serialise on the workers; this thread only writes bytes.
         let renderer = super::jsonl::JsonlRenderer::new(&c);
-        let counts = if rayon::current_num_threads() == 1 {
-            // One scoring thread: the writing thread, otherwise idle, renders
-            // the JSON while the scorer goes on with the next records.
-            let mut line = Vec::with_capacity(1 << 16);
-            run_batch(a, &c, &|o| o, &mut |o: OutRecord| {
-                line.clear();
-                renderer.render_into(&o, &mut line);
-                stdout.write_all(&line)
-            })?
-        } else {
-            // Several: each renders its own records, so that one writing
-            // thread does not cap the throughput.
-            let render = |o: OutRecord| renderer.render(&o);
-            run_batch(a, &c, &render, &mut |line: Vec<u8>| stdout.write_all(&line))?
-        };
+        let render = |o: OutRecord| renderer.render(&o);
+        let counts = run_batch(a, &c, &render, &mut |line: Vec<u8>| stdout.write_all(&line))?;
         stdout.flush()?;
         counts
     } else {
