@@ -219,7 +219,7 @@ pub fn near_duplicates(items: &[Item], threshold: f64) -> Vec<(usize, usize, f64
             (j > threshold).then_some((a as usize, b as usize, j))
         })
         .collect();
-    out.sort_by(|x, y| (x.0, x.1).cmp(&(y.0, y.1)));
+    out.sort_by_key(|x| (x.0, x.1));
     out
 }
 

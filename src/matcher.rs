@@ -583,7 +583,9 @@ mod vocabulary_tests {
 
     /// Every match a walk from a word start reports, resumed after the first
     /// word or walked whole.
-    fn both_walks(ac: &WordStartSearch, hay: &[u8], first: usize) -> (Vec<(usize, usize)>, Vec<(usize, usize)>) {
+    type Found = Vec<(usize, usize)>;
+
+    fn both_walks(ac: &WordStartSearch, hay: &[u8], first: usize) -> (Found, Found) {
         let (mut whole, mut resumed) = (Vec::new(), Vec::new());
         ac.walk(hay, 0, |p, e| whole.push((p, e)));
         ac.walk_after(hay, 0, first, ac.after_word(&hay[..first]), |p, e| resumed.push((p, e)));
@@ -664,7 +666,7 @@ mod vocabulary_tests {
     #[test]
     fn lookalike_vetoes_a_weak_term_it_covers() {
         assert!(practices("respecter le jeûne préopératoire de six heures").is_empty());
-        assert_eq!(practices("un jeûne de dix jours")[0].2, true);
+        assert!(practices("un jeûne de dix jours")[0].2);
     }
 
     #[test]

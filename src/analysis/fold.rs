@@ -246,8 +246,8 @@ fn map_inner_digits(out: &mut Folded) {
                 && j - i <= 3
                 && b[i..j].iter().all(|&d| digit_as_letter(d).is_some())
             {
-                for k in i..j {
-                    b[k] = digit_as_letter(b[k]).expect("checked above");
+                for d in &mut b[i..j] {
+                    *d = digit_as_letter(*d).expect("checked above");
                 }
             }
             i = j;

@@ -10,6 +10,7 @@ use vigie::Assessment;
 /// One output record: an assessment or a record that failed.
 #[derive(Serialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)] // one record at a time; boxing buys nothing
 pub enum OutRecord {
     Ok(OkRecord),
     Err(ErrRecord),
@@ -189,8 +190,8 @@ impl RecordWriter for Table {
         if !self.header {
             writeln!(
                 self.out,
-                "{:<18} {:<7} {:<8} {:<8} {:>6}  {}",
-                "ID", "PROFILE", "DECISION", "PRIORITY", "SCORE", "PRACTICES / CUES"
+                "{:<18} {:<7} {:<8} {:<8} {:>6}  PRACTICES / CUES",
+                "ID", "PROFILE", "DECISION", "PRIORITY", "SCORE"
             )?;
             self.header = true;
         }
