@@ -10,7 +10,9 @@
 //! 3. out-of-fold scores calibrate a Platt sigmoid and choose the thresholds
 //!    of each profile: *review* where recall reaches 0.98, *flag* where
 //!    precision reaches 0.9 with the most recall but never below review;
-//! 4. an urgency model is trained the same way on flagged reports;
+//! 4. an urgency model is trained the same way on flagged reports (scored
+//!    out of fold on every report); the cross-validation figures judge each
+//!    fold with thresholds chosen from the other folds' scores only;
 //! 5. the final models are fitted on the whole corpus and exported as sparse
 //!    weights by feature name.
 
@@ -220,20 +222,8 @@ impl Learner {
     }
 }
 
-/// Out-of-fold raw scores of `rows` under a learner.
-fn out_of_fold(
-    learner: Learner,
-    f: &Featurized,
-    rows: &[usize],
-    y: &[bool],
-    folds: &[usize],
-    k: usize,
-    o: &TrainOptions,
-) -> Result<Vec<f32>, String> {
-    Ok(out_of_fold_each(&[learner], f, rows, y, folds, k, o)?.remove(0))
-}
-
-/// Out-of-fold raw scores of `rows` under each learner. All (learner, fold)
+/// Out-of-fold raw scores of `score_rows` under each learner, each fitted on
+/// the `rows` outside the scored row's fold. All (learner, fold)
 /// fits go to the thread pool at once, longest first, so that no core idles
 /// while the other finishes a round (five folds on two cores would leave one
 /// core alone for the last fold of each learner).
@@ -241,11 +231,12 @@ fn out_of_fold_each(
     learners: &[Learner],
     f: &Featurized,
     rows: &[usize],
+    score_rows: &[usize],
     y: &[bool],
     folds: &[usize],
-    k: usize,
     o: &TrainOptions,
 ) -> Result<Vec<Vec<f32>>, String> {
+    let k = o.folds.max(2);
     let jobs: Vec<(usize, usize)> = (0..learners.len()).flat_map(|l| (0..k).map(move |fold| (l, fold))).collect();
     let per_job: Vec<Result<Vec<(usize, f32)>, String>> = jobs
         .par_iter()
@@ -253,7 +244,7 @@ fn out_of_fold_each(
         .map(|&(l, fold)| {
             let learner = learners[l];
             let train: Vec<usize> = rows.iter().copied().filter(|&r| folds[r] != fold).collect();
-            let test: Vec<usize> = rows.iter().copied().filter(|&r| folds[r] == fold).collect();
+            let test: Vec<usize> = score_rows.iter().copied().filter(|&r| folds[r] == fold).collect();
             if test.is_empty() {
                 return Ok(Vec::new());
             }
@@ -275,7 +266,7 @@ fn out_of_fold_each(
             scores[l][i] = s;
         }
     }
-    Ok(scores.into_iter().map(|sc| rows.iter().map(|&r| sc[r]).collect()).collect())
+    Ok(scores.into_iter().map(|sc| score_rows.iter().map(|&r| sc[r]).collect()).collect())
 }
 
 /// Fits a Platt sigmoid p = σ(a·s + b) to raw scores (linfa logistic
@@ -383,7 +374,7 @@ pub fn train(
     let mut learners = BTreeMap::new();
     let mut fitted: Vec<(Learner, Vec<f32>, Platt)> = Vec::new();
     let pair = [Learner::Logistic, Learner::ElasticNet];
-    for (learner, raw) in pair.into_iter().zip(out_of_fold_each(&pair, &f, &all, &y, &folds, k, o)?) {
+    for (learner, raw) in pair.into_iter().zip(out_of_fold_each(&pair, &f, &all, &all, &y, &folds, o)?) {
         let cal = platt(&raw, &y)?;
         fitted.push((learner, raw, cal));
     }
@@ -412,54 +403,57 @@ pub fn train(
 
     trace("cross-validated learners");
     // 2. thresholds per profile.
-    let mut bands = BTreeMap::new();
-    for prof in Profile::ALL {
-        let idx: Vec<usize> = (0..items.len()).filter(|&i| items[i].kind == prof).collect();
-        let p: Vec<f32> = idx.iter().map(|&i| oof[i]).collect();
-        let yy: Vec<bool> = idx.iter().map(|&i| y[i]).collect();
-        // The review band reaches the recall target; the flag band is the
-        // part of it where precision reaches its target. When that precision
-        // holds even below the review threshold, flagging further down would
-        // only add false alarms past a recall already reached: the flag band
-        // stops at the review threshold.
-        let review_at = threshold_for_recall(&p, &yy, o.review_recall);
-        let flag_at = threshold_for_precision(&p, &yy, o.flag_precision).max(review_at);
-        let review_at = review_at.min(flag_at);
-        bands.insert(prof, Bands::new(flag_at, review_at)?);
-    }
-
+    let bands = choose_bands(items, &y, &oof, |_| true, o)?;
     trace("thresholds");
-    // 3. urgency among flagged reports.
+    // 3. urgency among flagged reports, trained on flagged reports only but
+    // scored out of fold on every report: a clear report sent to review gets
+    // an urgency at scoring time too, so the cross-validation sees it.
     let urgent_rows: Vec<usize> =
         (0..items.len()).filter(|&i| items[i].kind == Profile::Report && items[i].is_flag()).collect();
     let yu: Vec<bool> = items.iter().map(Item::is_urgent).collect();
-    let (urgent_cal, urgent_at, urgent_oof) =
+    let (urgent_cal, urgent_at, urgent_oof, urgent_fold_at) =
         if urgent_rows.iter().any(|&r| yu[r]) && urgent_rows.iter().any(|&r| !yu[r]) {
-            let raw_u = out_of_fold(Learner::Logistic, &f, &urgent_rows, &yu, &folds, k, o)?;
+            let reports: Vec<usize> = (0..items.len()).filter(|&i| items[i].kind == Profile::Report).collect();
+            let raw_all = out_of_fold_each(&[Learner::Logistic], &f, &urgent_rows, &reports, &yu, &folds, o)?.remove(0);
+            let mut raw = vec![f32::NAN; items.len()];
+            for (&r, &s) in reports.iter().zip(&raw_all) {
+                raw[r] = s;
+            }
+            let raw_u: Vec<f32> = urgent_rows.iter().map(|&r| raw[r]).collect();
             let yy: Vec<bool> = urgent_rows.iter().map(|&r| yu[r]).collect();
             let cal = platt(&raw_u, &yy)?;
             let pu: Vec<f32> = raw_u.iter().map(|&s| cal.prob(s)).collect();
             let at = threshold_for_recall(&pu, &yy, o.urgent_recall);
-            // urgency of every report out of fold: reports outside the urgent
-            // training rows are scored by the fold model too.
-            let mut full = vec![0f32; items.len()];
-            for (i, &r) in urgent_rows.iter().enumerate() {
-                full[r] = pu[i];
-            }
-            (cal, at, full)
+            // The threshold each fold is evaluated with comes from the other
+            // folds' urgent rows only.
+            let fold_at: Vec<f32> = (0..k)
+                .map(|fold| {
+                    let keep: Vec<usize> = (0..urgent_rows.len()).filter(|&j| folds[urgent_rows[j]] != fold).collect();
+                    let p: Vec<f32> = keep.iter().map(|&j| pu[j]).collect();
+                    let t: Vec<bool> = keep.iter().map(|&j| yy[j]).collect();
+                    threshold_for_recall(&p, &t, o.urgent_recall)
+                })
+                .collect();
+            let full: Vec<f32> = raw.iter().map(|&s| if s.is_nan() { 0.0 } else { cal.prob(s) }).collect();
+            (cal, at, full, fold_at)
         } else {
-            (Platt { a: 1.0, b: -10.0 }, 1.0, vec![0f32; items.len()])
+            (Platt { a: 1.0, b: -10.0 }, 1.0, vec![0f32; items.len()], vec![1.0; k])
         };
 
     trace("urgency model, cross-validated");
-    // 4. out-of-fold report with the chosen thresholds.
+    // 4. out-of-fold report. Each fold is judged with thresholds chosen from
+    // the other folds' out-of-fold scores only (the shipped thresholds above
+    // use all of them): thresholds fitted on the very scores they are
+    // evaluated on would flatter the recall and precision reported.
+    let fold_bands: Vec<BTreeMap<Profile, Bands>> =
+        (0..k).map(|fold| choose_bands(items, &y, &oof, |i| folds[i] != fold, o)).collect::<Result<_, _>>()?;
     let preds: Vec<Prediction> = items
         .iter()
         .enumerate()
         .map(|(i, it)| {
-            let decision = bands[&it.kind].decide(oof[i]);
+            let decision = fold_bands[folds[i]][&it.kind].decide(oof[i]);
             let priority = (it.kind == Profile::Report).then(|| {
-                if decision != Decision::Clear && urgent_oof[i] >= urgent_at {
+                if decision != Decision::Clear && urgent_oof[i] >= urgent_fold_at[folds[i]] {
                     Priority::Urgent
                 } else {
                     Priority::Normal
@@ -534,6 +528,33 @@ pub fn train(
     // The model must load: check it now rather than ship a broken file.
     Model::from_bytes(&Model::to_bytes(&data), "trained model").map_err(|e| e.to_string())?;
     Ok((data, report))
+}
+
+/// Thresholds of each profile from the calibrated out-of-fold scores of the
+/// items `keep` accepts.
+fn choose_bands(
+    items: &[Item],
+    y: &[bool],
+    oof: &[f32],
+    keep: impl Fn(usize) -> bool,
+    o: &TrainOptions,
+) -> Result<BTreeMap<Profile, Bands>, String> {
+    let mut bands = BTreeMap::new();
+    for prof in Profile::ALL {
+        let idx: Vec<usize> = (0..items.len()).filter(|&i| items[i].kind == prof && keep(i)).collect();
+        let p: Vec<f32> = idx.iter().map(|&i| oof[i]).collect();
+        let yy: Vec<bool> = idx.iter().map(|&i| y[i]).collect();
+        // The review band reaches the recall target; the flag band is the
+        // part of it where precision reaches its target. When that precision
+        // holds even below the review threshold, flagging further down would
+        // only add false alarms past a recall already reached: the flag band
+        // stops at the review threshold.
+        let review_at = threshold_for_recall(&p, &yy, o.review_recall);
+        let flag_at = threshold_for_precision(&p, &yy, o.flag_precision).max(review_at);
+        let review_at = review_at.min(flag_at);
+        bands.insert(prof, Bands::new(flag_at, review_at)?);
+    }
+    Ok(bands)
 }
 
 fn export(learner: Learner, fit: &LinearFit, cols: &Columns, f: &Featurized, calibration: Platt) -> LinearData {
