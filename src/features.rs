@@ -114,10 +114,10 @@ pub fn token_features(a: &Analysis, base: usize, sink: &mut impl FeatureSink) {
     }
 }
 
-/// The named (presence) features of a text, in a fixed order.
 /// Receives a named feature's name and the text spans behind it.
 pub type EmitNamed<'e> = dyn FnMut(&str, &[(usize, usize)]) + 'e;
 
+/// The named (presence) features of a text, in a fixed order.
 pub fn named_features(hits: &Hits, lex: &Lexicon, profile: Profile, emit: &mut EmitNamed) {
     let kind = profile.as_str();
     // Names are assembled in one reused buffer: `format!` and a fresh string
