@@ -76,16 +76,16 @@ impl JsonlRenderer {
             json(out, u);
         }
         out.extend_from_slice(b",\"practices\":");
-        self.list(out, &a.practices, |s, out, p| s.practice(out, p));
+        list(out, &a.practices, |out, p| self.practice(out, p));
         out.extend_from_slice(b",\"hints\":");
-        self.list(out, &a.hints, |s, out, p| s.practice(out, p));
+        list(out, &a.hints, |out, p| self.practice(out, p));
         out.extend_from_slice(b",\"cues\":");
-        self.list(out, &a.cues, |s, out, c| s.cue(out, c));
+        list(out, &a.cues, |out, c| self.cue(out, c));
         out.extend_from_slice(b",\"top_features\":");
-        self.list(out, &a.top_features, |_, out, c| contribution(out, c));
+        list(out, &a.top_features, contribution);
         if !a.urgent_because.is_empty() {
             out.extend_from_slice(b",\"urgent_because\":");
-            self.list(out, &a.urgent_because, |_, out, c| contribution(out, c));
+            list(out, &a.urgent_because, contribution);
         }
         out.extend_from_slice(b",\"model\":");
         string(out, &a.model);
@@ -97,20 +97,9 @@ impl JsonlRenderer {
         }
         if let Some(t) = &o.text {
             out.extend_from_slice(b",\"text\":");
-            json(out, t);
+            string(out, t);
         }
         out.push(b'}');
-    }
-
-    fn list<T>(&self, out: &mut Vec<u8>, items: &[T], each: impl Fn(&Self, &mut Vec<u8>, &T)) {
-        out.push(b'[');
-        for (i, x) in items.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            each(self, out, x);
-        }
-        out.push(b']');
     }
 
     /// The shared head of an entry, or serde's rendering of it when the
@@ -169,25 +158,34 @@ fn needs_escape(b: &[u8]) -> bool {
     chunks.remainder().iter().any(|&x| special(x))
 }
 
-fn spans(out: &mut Vec<u8>, spans: &[Span]) {
+/// A JSON array of `items`, each written by `each`.
+fn list<T>(out: &mut Vec<u8>, items: &[T], mut each: impl FnMut(&mut Vec<u8>, &T)) {
     out.push(b'[');
-    for (i, s) in spans.iter().enumerate() {
+    for (i, x) in items.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        out.extend_from_slice(b"{\"start\":");
-        json(out, &s.start);
-        out.extend_from_slice(b",\"end\":");
-        json(out, &s.end);
-        out.extend_from_slice(b",\"text\":");
-        string(out, &s.text);
-        if let Some(f) = &s.field {
-            out.extend_from_slice(b",\"field\":");
-            string(out, f);
-        }
-        out.push(b'}');
+        each(out, x);
     }
     out.push(b']');
+}
+
+fn spans(out: &mut Vec<u8>, spans: &[Span]) {
+    list(out, spans, span);
+}
+
+fn span(out: &mut Vec<u8>, s: &Span) {
+    out.extend_from_slice(b"{\"start\":");
+    json(out, &s.start);
+    out.extend_from_slice(b",\"end\":");
+    json(out, &s.end);
+    out.extend_from_slice(b",\"text\":");
+    string(out, &s.text);
+    if let Some(f) = &s.field {
+        out.extend_from_slice(b",\"field\":");
+        string(out, f);
+    }
+    out.push(b'}');
 }
 
 fn contribution(out: &mut Vec<u8>, c: &Contribution) {
