@@ -68,15 +68,24 @@ pub fn is_token_feature(name: &str) -> bool {
     name.starts_with("u:") || name.starts_with("b:") || name.starts_with("c:")
 }
 
-/// Hash of a feature from its name as written in the model file. Token
-/// features of one kind of text end with `@course` or `@report`.
-pub fn hash_name(name: &str) -> u64 {
+/// A token feature's name split into its shared name and the kind of text
+/// its twin is for (`u:cour@course` → `u:cour`, course); other names whole.
+pub fn split_kind(name: &str) -> (&str, Option<Profile>) {
     if name.starts_with(['u', 'b', 'c']) {
         if let Some((base, kind)) = name.rsplit_once('@') {
             if let Ok(p) = kind.parse::<Profile>() {
-                return crossed(hash_name(base), p);
+                return (base, Some(p));
             }
         }
+    }
+    (name, None)
+}
+
+/// Hash of a feature from its name as written in the model file. Token
+/// features of one kind of text end with `@course` or `@report`.
+pub fn hash_name(name: &str) -> u64 {
+    if let (base, Some(p)) = split_kind(name) {
+        return crossed(hash_name(base), p);
     }
     if let Some(rest) = name.strip_prefix("u:") {
         xxh3_64_with_seed(rest.as_bytes(), seed::UNIGRAM)

@@ -169,11 +169,7 @@ impl TokenWeights {
                 if !crate::features::is_token_feature(name) {
                     continue;
                 }
-                let kind = name.rsplit_once('@').and_then(|(base, k)| Some((base, k.parse::<Profile>().ok()?)));
-                let (base, only) = match kind {
-                    Some((base, k)) => (base, Some(k)),
-                    None => (name.as_str(), None),
-                };
+                let (base, only) = crate::features::split_kind(name);
                 let e = table.entry(hash_name(base)).or_default();
                 for p in Profile::ALL {
                     // Urgency is scored for reports only.
