@@ -99,8 +99,8 @@ struct SumSink {
 }
 
 impl FeatureSink for SumSink {
-    fn word(&mut self, span: (usize, usize), info: &WordInfo, word_id: u32) {
-        self.acc = self.acc.wrapping_add(span.0 as u64 ^ word_id as u64).wrapping_add(info.stem.len() as u64);
+    fn word(&mut self, span: (usize, usize), cache: &WordCache, word_id: u32) {
+        self.acc = self.acc.wrapping_add(span.0 as u64 ^ word_id as u64).wrapping_add(cache.canon(word_id) as u64);
     }
     fn bigram(&mut self, hash: u64, span: (usize, usize), stems: &str, _words: (u32, u32)) {
         self.acc = self.acc.wrapping_add(hash ^ span.1 as u64).wrapping_add(stems.len() as u64);

@@ -1,6 +1,6 @@
 //! The classifier: a model, its vocabulary, and the evidence it gives.
 
-use crate::analysis::word::{WordCache, WordInfo};
+use crate::analysis::word::WordCache;
 use crate::features::FeatureSink;
 use crate::lexicon::{Category, CueKind, Lexicon, Source, Status, Strength};
 use crate::matcher::{Hits, MatchHow};
@@ -581,9 +581,9 @@ impl WordShare {
 /// memory from one text to the next.
 #[derive(Default)]
 pub(crate) struct Contributions {
-    /// Per word id: (text stamp, index into `words`); an entry is valid only
-    /// when its stamp is the current text's.
-    word_slot: Vec<(u32, u32)>,
+    /// Stamp of the current text: a word's slot in the cache
+    /// ([`WordCache::slot`]: text stamp, index into `words`) is valid only
+    /// when its stamp is this one.
     stamp: u32,
     /// (canonical word id, share): words that fold alike count as one.
     words: Vec<(u32, WordShare)>,
@@ -623,8 +623,9 @@ impl Contributions {
     fn reset(&mut self) {
         self.stamp = self.stamp.wrapping_add(1);
         if self.stamp == 0 {
-            // Stamps wrapped around: old entries could look current.
-            self.word_slot.clear();
+            // Stamps wrapped around: after four billion texts an old slot
+            // could look current (slots live in the word cache; a stale one
+            // needs a word unseen for exactly 2³² texts).
             self.stamp = 1;
         }
         self.words.clear();
@@ -648,15 +649,15 @@ impl Contributions {
         n.spans.extend_from_slice(spans);
     }
 
-    /// The share of word `id`, created with weights `w` on first sight.
+    /// The share of word `id`, created with weights `w` on first sight. The
+    /// word's slot for this text lives in the cache's per-word record.
     #[inline]
-    fn word(&mut self, id: u32, w: [f32; 2]) -> &mut WordShare {
-        if self.word_slot.len() <= id as usize {
-            self.word_slot.resize(id as usize + 1, (0, 0));
-        }
-        let slot = &mut self.word_slot[id as usize];
+    fn word(&mut self, cache: &WordCache, id: u32, w: [f32; 2]) -> &mut WordShare {
+        let cell = cache.slot(id);
+        let mut slot = cell.get();
         if slot.0 != self.stamp {
-            *slot = (self.stamp, self.words.len() as u32);
+            slot = (self.stamp, self.words.len() as u32);
+            cell.set(slot);
             self.words.push((id, WordShare { count: 0.0, w, spans: Spans3::default() }));
         }
         &mut self.words[slot.1 as usize].1
@@ -677,7 +678,6 @@ impl Contributions {
                 }
             }
         }
-        self.word_slot.clear();
         for b in self.bigrams.values_mut() {
             if let Pair::Ids(a, z) = b.pair {
                 b.pair = Pair::Text(format!("{} {}", cache.get(a).stem, cache.get(z).stem).into_boxed_str());
@@ -875,7 +875,6 @@ struct ScoreSink<'m> {
     token_weights: &'m TokenWeights,
     profile: Profile,
     use_urgent: bool,
-    partial: Vec<[f32; 3]>,
     tokens: [f32; 2],
     named: [f32; 2],
     scale: f32,
@@ -895,7 +894,6 @@ impl<'m> ScoreSink<'m> {
             token_weights,
             profile,
             use_urgent: profile == Profile::Report,
-            partial: std::mem::take(&mut ws.partial),
             tokens: [0.0; 2],
             named: [0.0; 2],
             scale: 1.0,
@@ -906,7 +904,6 @@ impl<'m> ScoreSink<'m> {
     /// Returns the borrowed tables to the workspace, with the text's totals.
     fn give_back(self, ws: &mut Workspace) -> Totals {
         let totals = self.totals();
-        ws.partial = self.partial;
         ws.contributions = self.contributions;
         totals
     }
@@ -925,39 +922,41 @@ impl<'m> ScoreSink<'m> {
         self.token_weights.get(hash, self.profile)
     }
 
-    fn word_partial(&mut self, info: &WordInfo, id: u32) -> [f32; 2] {
-        if self.partial.len() <= id as usize {
-            self.partial.resize(id as usize + 1, [f32::NAN; 3]);
-        }
-        let p = self.partial[id as usize];
+    /// The summed weights of a word's unigram and character n-grams,
+    /// remembered in the word cache's per-word record.
+    #[inline]
+    fn word_partial(&mut self, cache: &WordCache, id: u32) -> [f32; 2] {
+        let p = cache.partial(id);
         let (slot, urgent) = match self.profile {
             Profile::Course => (0, None),
             Profile::Report => (1, Some(2)),
         };
-        if !p[slot].is_nan() && urgent.is_none_or(|u| !p[u].is_nan()) {
-            return [p[slot], urgent.map_or(0.0, |u| p[u])];
+        let known = p[slot].get();
+        let known_urgent = urgent.map_or(0.0, |u| p[u].get());
+        if !known.is_nan() && !known_urgent.is_nan() {
+            return [known, known_urgent];
         }
+        let info = cache.get(id);
         let mut v = self.token_weights(info.unigram);
         for &g in info.chargrams.iter() {
             let w = self.token_weights(g);
             v[0] += w[0];
             v[1] += w[1];
         }
-        let entry = &mut self.partial[id as usize];
-        entry[slot] = v[0];
+        p[slot].set(v[0]);
         if let Some(u) = urgent {
-            entry[u] = v[1];
+            p[u].set(v[1]);
         }
         v
     }
 }
 
 impl FeatureSink for ScoreSink<'_> {
-    fn word(&mut self, span: (usize, usize), info: &WordInfo, id: u32) {
-        let p = self.word_partial(info, id);
+    fn word(&mut self, span: (usize, usize), cache: &WordCache, id: u32) {
+        let p = self.word_partial(cache, id);
         self.tokens[0] += p[0];
         self.tokens[1] += p[1];
-        let e = self.contributions.word(info.canon, p);
+        let e = self.contributions.word(cache, cache.canon(id), p);
         e.count += 1.0;
         e.spans.push(span);
     }
@@ -984,7 +983,6 @@ impl FeatureSink for ScoreSink<'_> {
     }
 
     fn words_forgotten(&mut self, cache: &WordCache) {
-        self.partial.clear();
         self.contributions.retire(cache);
     }
 

@@ -20,7 +20,7 @@
 //!   critical framing around several practices). These are presence features
 //!   valued 1.
 
-use crate::analysis::word::{seed, WordInfo};
+use crate::analysis::word::{seed, WordCache};
 use crate::analysis::Analysis;
 use crate::lexicon::{CueKind, Lexicon};
 use crate::matcher::Hits;
@@ -34,7 +34,8 @@ use xxhash_rust::xxh3::xxh3_64_with_seed;
 /// of them (1/√n), then the named features arrive.
 pub trait FeatureSink {
     /// A content word (its unigram and character n-grams) at a text span.
-    fn word(&mut self, span: (usize, usize), info: &WordInfo, word_id: u32);
+    /// `cache` holds the word (`cache.get(word_id)` is its analysis).
+    fn word(&mut self, span: (usize, usize), cache: &WordCache, word_id: u32);
     /// Two consecutive content words: `stems` is the pair as in the model
     /// file, `words` their word-cache ids (for sinks that keep them past the
     /// window without copying the text).
@@ -108,11 +109,14 @@ pub fn token_scale(n: usize) -> f32 {
 /// byte offset in the whole text.
 pub fn token_features(a: &Analysis, base: usize, sink: &mut impl FeatureSink) {
     let mut prev: Option<(usize, u32)> = None; // (token index, stem start)
-    for &ti in &a.content {
+    let stems = a.stems.as_bytes();
+    for (ci, &ti) in a.content.iter().enumerate() {
         let t = &a.tokens[ti as usize];
-        let info = a.word(t);
-        sink.word((base + t.start as usize, base + t.end as usize), info, t.word);
-        let end = t.stem_start as usize + info.stem.len();
+        sink.word((base + t.start as usize, base + t.end as usize), a.cache(), t.word);
+        // Where the stem ends, from the stem stream (stems are separated by
+        // one space) rather than from the word's cached analysis, which would
+        // be a cache miss per token.
+        let end = a.content.get(ci + 1).map_or(stems.len(), |&n| a.tokens[n as usize].stem_start as usize - 1);
         if let Some((pt, ps)) = prev {
             let pair = &a.stems[ps as usize..end];
             let h = xxh3_64_with_seed(pair.as_bytes(), seed::BIGRAM);
@@ -317,7 +321,8 @@ impl Collector {
 }
 
 impl FeatureSink for Collector {
-    fn word(&mut self, _span: (usize, usize), info: &WordInfo, _id: u32) {
+    fn word(&mut self, _span: (usize, usize), cache: &WordCache, id: u32) {
+        let info = cache.get(id);
         self.token(info.unigram, || format!("u:{}", info.stem));
         let names = if self.want_names { crate::analysis::word::chargram_names(&info.folded.text) } else { Vec::new() };
         for (i, &g) in info.chargrams.iter().enumerate() {

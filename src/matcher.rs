@@ -367,7 +367,7 @@ impl Matcher {
         let mut out = Vec::new();
         let keys = a.keys.as_bytes();
         let mut last = u32::MAX;
-        for (t, &b) in a.tokens.iter().zip(bits) {
+        for (i, (t, &b)) in a.tokens.iter().zip(bits).enumerate() {
             // Words with an empty key share their start with the next word.
             if t.key_start == last || t.key_start as usize >= keys.len() {
                 continue;
@@ -377,9 +377,11 @@ impl Matcher {
                 continue;
             }
             let s = t.key_start;
-            let key = a.word(t).key.text.as_bytes();
-            let after = a.cache().memo(t.word, self.id, slot, || ac.after_word(key));
-            ac.walk_after(keys, s as usize, key.len(), after, |p, e| {
+            // The key's length from the token table, not the cached analysis
+            // (a cache miss per word).
+            let len = a.tokens.get(i + 1).map_or(keys.len() as u32, |n| n.key_start) - s;
+            let after = a.cache().memo(t.word, self.id, slot, || ac.after_word(a.word(t).key.text.as_bytes()));
+            ac.walk_after(keys, s as usize, len as usize, after, |p, e| {
                 if let Some(we) = Self::accept_end(a, e as u32) {
                     out.push((p, s, e as u32, we));
                 }
@@ -438,16 +440,19 @@ impl Matcher {
         }
         // One typo in long single words not matched otherwise.
         if !self.typo_terms.is_empty() {
-            for (t, _) in a.tokens.iter().zip(&bits).filter(|(_, &b)| b & TYPO_SIZED != 0) {
-                let w = a.word(t);
-                let key = &w.key.text;
+            for (i, t) in a.tokens.iter().enumerate().filter(|&(i, _)| bits[i] & TYPO_SIZED != 0) {
+                // The key's end from the token table: the word's cached
+                // analysis is only read when the lookup is not remembered
+                // (reading it for every long word cost a cache miss each).
                 let s = t.key_start;
-                let e = s + key.len() as u32;
+                let e = a.tokens.get(i + 1).map_or(a.keys.len() as u32, |n| n.key_start);
                 if cands.iter().any(|c| c.0 < e && c.1 > s) || looks.iter().any(|l| l.1 < e && l.3 > s) {
                     continue;
                 }
                 // The lookup depends on the word alone: remember it per word.
                 let found = a.cache().memo(t.word, self.id, MEMO_TYPO, || {
+                    let w = a.word(t);
+                    let key = &w.key.text;
                     if self.lookalike_keys.contains(key.as_str()) {
                         return NO_TYPO;
                     }
@@ -478,15 +483,17 @@ impl Matcher {
         // keep the longest.
         let mut cue_cands: Vec<(u32, u32, u32)> = Vec::new();
         let stems = a.stems.as_bytes();
-        for &ti in &a.content {
+        for (ci, &ti) in a.content.iter().enumerate() {
             if bits[ti as usize] & STARTS_CUE == 0 {
                 continue;
             }
             let t = &a.tokens[ti as usize];
             let s = t.stem_start;
-            let stem = a.word(t).stem.as_bytes();
-            let after = a.cache().memo(t.word, self.id, MEMO_AFTER_CUE, || self.cues.after_word(stem));
-            self.cues.walk_after(stems, s as usize, stem.len(), after, |p, e| {
+            // Stems are separated by one space.
+            let end = a.content.get(ci + 1).map_or(stems.len() as u32, |&n| a.tokens[n as usize].stem_start - 1);
+            let after =
+                a.cache().memo(t.word, self.id, MEMO_AFTER_CUE, || self.cues.after_word(a.word(t).stem.as_bytes()));
+            self.cues.walk_after(stems, s as usize, (end - s) as usize, after, |p, e| {
                 if a.is_stem_end(e as u32) {
                     cue_cands.push((s, e as u32, self.cue_pats[p]));
                 }

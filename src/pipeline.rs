@@ -22,10 +22,9 @@ pub const WINDOW: usize = 1 << 20;
 /// word. Reused across documents.
 #[derive(Default)]
 pub struct Workspace {
+    /// The word cache, which also holds what scorers and matchers keep per
+    /// word (partial scores, memos).
     pub cache: WordCache,
-    /// Per word id: partial scores (flag for courses, flag for reports,
-    /// urgency for reports); NaN when not computed yet.
-    pub partial: Vec<[f32; 3]>,
     /// The scorer's record of what each feature brought, reused per text.
     pub(crate) contributions: crate::classifier::Contributions,
 }
@@ -194,7 +193,6 @@ impl Pipeline {
         if ws.cache.is_full() {
             sink.words_forgotten(&ws.cache);
             ws.cache.trim();
-            ws.partial.clear();
         }
         let a = analyze(window, &mut ws.cache);
         let mut hits = self.matcher.find(&a);

@@ -76,13 +76,18 @@ pub fn is_word_char(c: char) -> bool {
     // Latin-1 and Latin Extended-A (French accents, œ) from a table built
     // with the general rule below: the Unicode lookups are the slow part of
     // segmenting accented text.
-    static LATIN: std::sync::OnceLock<[bool; 0x180]> = std::sync::OnceLock::new();
     let i = c as usize;
     if i < 0x180 {
-        let table = LATIN.get_or_init(|| std::array::from_fn(|i| char::from_u32(i as u32).is_some_and(word_char_rule)));
-        return table[i];
+        return latin_word_table()[i];
     }
     word_char_rule(c)
+}
+
+/// [`is_word_char`] for the characters below U+0180, by code point.
+#[inline]
+pub fn latin_word_table() -> &'static [bool; 0x180] {
+    static LATIN: std::sync::OnceLock<[bool; 0x180]> = std::sync::OnceLock::new();
+    LATIN.get_or_init(|| std::array::from_fn(|i| char::from_u32(i as u32).is_some_and(word_char_rule)))
 }
 
 fn word_char_rule(c: char) -> bool {

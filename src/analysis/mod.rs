@@ -72,27 +72,16 @@ pub fn analyze<'c>(text: &str, cache: &'c mut WordCache) -> Analysis<'c> {
     let mut raw = Vec::with_capacity(text.len() / 6 + 1);
     segment_into(text, &mut raw);
     let mut tokens = Vec::with_capacity(raw.len());
-    let mut keys = String::with_capacity(text.len());
-    let mut stems = String::with_capacity(text.len());
+    let mut keys = Vec::with_capacity(text.len() + 16);
+    let mut stems = Vec::with_capacity(text.len() + 16);
     let mut content = Vec::with_capacity(raw.len());
     let mut merged = Vec::new();
     let mut buf = String::new();
     for w in raw {
-        let id = cache.intern(w.key(text, &mut buf));
-        let info = cache.get(id);
-        let key_start = keys.len() as u32;
-        keys.push_str(&info.key.text);
-        let stem_start = if info.stop || info.stem.is_empty() {
-            u32::MAX
-        } else {
-            if !stems.is_empty() {
-                stems.push(' ');
-            }
+        let (id, key_start, stem_start) = cache.intern_into(w.key(text, &mut buf), &mut keys, &mut stems);
+        if stem_start != u32::MAX {
             content.push(tokens.len() as u32);
-            let s = stems.len() as u32;
-            stems.push_str(&info.stem);
-            s
-        };
+        }
         let (start, end) = (w.start, w.end);
         let m = if w.pieces.is_empty() {
             u32::MAX
@@ -103,6 +92,9 @@ pub fn analyze<'c>(text: &str, cache: &'c mut WordCache) -> Analysis<'c> {
         tokens.push(Token { start, end, word: id, key_start, stem_start, merged: m });
     }
     let cache: &'c WordCache = cache;
+    // Keys and stems are whole UTF-8 strings from the cache, joined by spaces.
+    let keys = String::from_utf8(keys).expect("keys are whole UTF-8 strings");
+    let stems = String::from_utf8(stems).expect("stems are whole UTF-8 strings");
     Analysis { tokens, keys, stems, content, merged, cache }
 }
 

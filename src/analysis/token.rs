@@ -8,7 +8,7 @@
 //! or hyphen (`k i n é s i o`, `r.e.i.k.i`) are merged back into one word:
 //! nobody writes French that way except to slip past a filter.
 
-use super::fold::{is_apostrophe, is_joiner, is_word_char};
+use super::fold::{is_apostrophe, is_joiner, is_word_char, latin_word_table};
 
 /// One raw word: byte range in the text, and for merged spaced-out spellings
 /// the byte offsets of each letter.
@@ -48,6 +48,40 @@ pub fn segment(text: &str) -> Vec<RawWord> {
     words
 }
 
+/// ASCII letters and digits, by byte (false for every non-ASCII byte).
+static ASCII_ALNUM: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 128 {
+        t[i] = (i as u8).is_ascii_alphanumeric();
+        i += 1;
+    }
+    t
+};
+
+/// Byte length of the word character at byte `j` of `text` (a character
+/// boundary), or 0 when the character there does not belong to a word.
+/// ASCII and the two-byte Latin letters of French are answered from tables;
+/// the rest decodes the character.
+#[inline(always)]
+fn word_char_len(text: &str, j: usize) -> usize {
+    let bytes = text.as_bytes();
+    let b = bytes[j];
+    if b < 0x80 {
+        return ASCII_ALNUM[b as usize] as usize;
+    }
+    if (0xC2..=0xC5).contains(&b) && j + 1 < bytes.len() {
+        let c = (((b & 0x1F) as usize) << 6) | (bytes[j + 1] & 0x3F) as usize;
+        return if latin_word_table()[c] { 2 } else { 0 };
+    }
+    let c = char_at(text, j);
+    if is_word_char(c) {
+        c.len_utf8()
+    } else {
+        0
+    }
+}
+
 /// Same as [`segment`], reusing the caller's buffer.
 pub fn segment_into(text: &str, words: &mut Vec<RawWord>) {
     words.clear();
@@ -60,7 +94,7 @@ pub fn segment_into(text: &str, words: &mut Vec<RawWord>) {
     while i < n {
         let b = bytes[i];
         if b < 0x80 {
-            if !b.is_ascii_alphanumeric() {
+            if !ASCII_ALNUM[b as usize] {
                 i += 1;
                 continue;
             }
@@ -79,20 +113,15 @@ pub fn segment_into(text: &str, words: &mut Vec<RawWord>) {
         loop {
             // consume word chars
             while j < n {
-                let bj = bytes[j];
-                if bj < 0x80 {
-                    if bj.is_ascii_alphanumeric() {
-                        j += 1;
-                        continue;
-                    }
+                if ASCII_ALNUM[bytes[j] as usize] {
+                    j += 1;
+                    continue;
+                }
+                let l = word_char_len(text, j);
+                if l == 0 {
                     break;
                 }
-                let c = char_at(text, j);
-                if is_word_char(c) {
-                    j += c.len_utf8();
-                } else {
-                    break;
-                }
+                j += l;
             }
             if j >= n {
                 break;

@@ -8,7 +8,9 @@
 //! tokens.
 
 use super::fold::{dedup_key, fold_word, Folded};
+use hashbrown::HashTable;
 use rustc_hash::FxHashMap;
+use std::cell::Cell;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 /// Hash seeds, one per feature family, so that a stem and a character n-gram
@@ -119,18 +121,101 @@ pub fn chargram_names(folded: &str) -> Vec<String> {
     padded.as_bytes().windows(CHARGRAM_LEN).map(|g| String::from_utf8_lossy(g).into_owned()).collect()
 }
 
+/// Zero bytes kept after the last word in [`WordCache`]'s streams.
+const SLACK: usize = 16;
+
+/// Raw words up to this length are compared inside the index entry itself.
+const INLINE_RAW: usize = 16;
+
+/// One entry of the cache's index: enough to recognise a raw word and to
+/// write its key and stem without touching anything else. Per token the
+/// analysis reads the index's control bytes, this entry, and the streams:
+/// loads that follow one another, so each one avoided is a cache miss
+/// avoided (the former chain, id → raw bytes → record → streams → analysis,
+/// was where the analysis stalled).
+#[derive(Clone, Copy)]
+struct Entry {
+    /// The raw word's first bytes, zero-padded.
+    raw: [u8; INLINE_RAW],
+    raw_len: u32,
+    id: u32,
+    /// Where the key sits in `streams`; the stem follows it, after its
+    /// length in four bytes.
+    key_off: u32,
+    /// Key length, with [`CONTENT`] set for content words.
+    key_len: u32,
+}
+
+/// Set in [`Entry::key_len`] for a content word (not a stop word, a stem).
+const CONTENT: u32 = 1 << 31;
+
+/// What scorers and matchers keep per word, side by side so that a token
+/// costs one cache line: values derived from the word alone by the current
+/// owner (a matcher's memo, a scorer's partial weights), the canonical id,
+/// and a scorer's per-text slot. Cells: the analysis holds the cache shared
+/// while these are filled in.
+#[derive(Clone)]
+struct Hot {
+    memo: [Cell<u32>; MEMO_SLOTS],
+    partial: [Cell<f32>; 3],
+    slot: Cell<(u32, u32)>,
+    canon: u32,
+}
+
+/// Appends `src[off..off + len]` to `dst`. `src` must hold [`SLACK`] bytes
+/// past any such range: short pieces are then moved as a fixed 16 bytes and
+/// the tail cut, which compiles to two vector moves instead of a `memcpy`.
+#[inline(always)]
+fn push_short(dst: &mut Vec<u8>, src: &[u8], off: usize, len: usize) {
+    if len <= SLACK {
+        let keep = dst.len() + len;
+        dst.extend_from_slice(&src[off..off + SLACK]);
+        dst.truncate(keep);
+    } else {
+        dst.extend_from_slice(&src[off..off + len]);
+    }
+}
+
+/// Hash of a raw word for the cache's index.
+#[inline]
+fn hash_bytes(b: &[u8]) -> u64 {
+    use std::hash::Hasher;
+    let mut h = rustc_hash::FxHasher::default();
+    h.write(b);
+    h.write_usize(b.len());
+    h.finish()
+}
+
+/// The first [`INLINE_RAW`] bytes of `b`, zero-padded.
+#[inline(always)]
+fn prefix(b: &[u8]) -> [u8; INLINE_RAW] {
+    let mut p = [0u8; INLINE_RAW];
+    let n = b.len().min(INLINE_RAW);
+    p[..n].copy_from_slice(&b[..n]);
+    p
+}
+
 /// Distinct words seen so far, with their analysis. Bounded: once it holds
 /// `capacity` words it is emptied before the next document, which keeps the
 /// memory of a long stream flat at the price of re-analysing common words.
 pub struct WordCache {
-    index: FxHashMap<Box<str>, u32>,
+    /// Raw word → entry (see [`Entry`]).
+    index: HashTable<Entry>,
+    /// Raw words longer than [`INLINE_RAW`] bytes, whole, by id.
+    long_raw: FxHashMap<u32, Box<[u8]>>,
+    /// Per word: its key, the stem's length (4 bytes, little endian) and its
+    /// stem, concatenated, then [`SLACK`] zero bytes, so that copying a short
+    /// key or stem can always move a fixed 16 bytes.
+    streams: Vec<u8>,
+    /// Per word id (see [`Hot`]).
+    hot: Vec<Hot>,
+    /// Who the memo slots belong to (see [`WordCache::memo`]).
+    memo_owner: Cell<u64>,
     /// folded form → first word id with it (see [`WordInfo::canon`])
     by_folded: FxHashMap<Box<str>, u32>,
     words: Vec<WordInfo>,
     stemmer: Stemmer,
     capacity: usize,
-    /// (owner, values per word id) — see [`WordCache::memo`].
-    memo: std::cell::RefCell<(u64, Vec<[u32; MEMO_SLOTS]>)>,
 }
 
 impl Default for WordCache {
@@ -143,33 +228,123 @@ impl WordCache {
     /// A cache that holds at most `capacity` distinct words.
     pub fn with_capacity(capacity: usize) -> Self {
         WordCache {
-            index: FxHashMap::default(),
+            index: HashTable::new(),
+            long_raw: FxHashMap::default(),
+            streams: vec![0; SLACK],
+            hot: Vec::new(),
+            memo_owner: Cell::new(0),
             by_folded: FxHashMap::default(),
             words: Vec::new(),
             stemmer: Stemmer::default(),
             capacity,
-            memo: std::cell::RefCell::new((0, Vec::new())),
+        }
+    }
+
+    #[inline(always)]
+    fn entry(&mut self, raw: &[u8]) -> Entry {
+        let hash = hash_bytes(raw);
+        let head = prefix(raw);
+        let long_raw = &self.long_raw;
+        let found = self.index.find(hash, |e| {
+            e.raw_len as usize == raw.len()
+                && e.raw == head
+                && (raw.len() <= INLINE_RAW || long_raw.get(&e.id).is_some_and(|r| **r == *raw))
+        });
+        match found {
+            Some(e) => *e,
+            None => self.insert(raw, hash),
         }
     }
 
     /// Id of `raw`, analysing it on first sight.
     #[inline]
     pub fn intern(&mut self, raw: &str) -> u32 {
-        if let Some(&id) = self.index.get(raw) {
-            return id;
+        self.entry(raw.as_bytes()).id
+    }
+
+    /// Interns `raw` and appends its key to `keys` and, for a content word,
+    /// a space (unless `stems` is empty) and its stem to `stems`. Returns the
+    /// word's id and where its key and stem start (`u32::MAX` for the stem
+    /// of a stop word). This is the analysis's hot loop.
+    #[inline]
+    pub fn intern_into(&mut self, raw: &str, keys: &mut Vec<u8>, stems: &mut Vec<u8>) -> (u32, u32, u32) {
+        let e = self.entry(raw.as_bytes());
+        let key_start = keys.len() as u32;
+        let key_len = (e.key_len & !CONTENT) as usize;
+        push_short(keys, &self.streams, e.key_off as usize, key_len);
+        if e.key_len & CONTENT == 0 {
+            return (e.id, key_start, u32::MAX);
         }
+        if !stems.is_empty() {
+            stems.push(b' ');
+        }
+        let stem_start = stems.len() as u32;
+        let at = e.key_off as usize + key_len;
+        let stem_len = u32::from_le_bytes(self.streams[at..at + 4].try_into().expect("4 bytes"));
+        push_short(stems, &self.streams, at + 4, stem_len as usize);
+        (e.id, key_start, stem_start)
+    }
+
+    #[cold]
+    fn insert(&mut self, raw: &[u8], hash: u64) -> Entry {
         let id = self.words.len() as u32;
-        let mut info = analyse_word(raw, &self.stemmer);
+        let text = std::str::from_utf8(raw).expect("interned words are cut from a str at char boundaries");
+        let mut info = analyse_word(text, &self.stemmer);
         info.canon = *self.by_folded.entry(info.folded.text.as_str().into()).or_insert(id);
+        let key_off = (self.streams.len() - SLACK) as u32;
+        self.streams.truncate(key_off as usize);
+        self.streams.extend_from_slice(info.key.text.as_bytes());
+        self.streams.extend_from_slice(&(info.stem.len() as u32).to_le_bytes());
+        self.streams.extend_from_slice(info.stem.as_bytes());
+        self.streams.extend_from_slice(&[0; SLACK]);
+        let content = !(info.stop || info.stem.is_empty());
+        let key_len = info.key.text.len() as u32 | if content { CONTENT } else { 0 };
+        let e = Entry { raw: prefix(raw), raw_len: raw.len() as u32, id, key_off, key_len };
+        if raw.len() > INLINE_RAW {
+            self.long_raw.insert(id, raw.into());
+        }
+        self.hot.push(Hot {
+            memo: std::array::from_fn(|_| Cell::new(u32::MAX)),
+            partial: std::array::from_fn(|_| Cell::new(f32::NAN)),
+            slot: Cell::new((0, 0)),
+            canon: info.canon,
+        });
         self.words.push(info);
-        self.index.insert(raw.into(), id);
-        id
+        let long_raw = &self.long_raw;
+        self.index.insert_unique(hash, e, |e| {
+            let head = &e.raw[..(e.raw_len as usize).min(INLINE_RAW)];
+            match long_raw.get(&e.id) {
+                Some(r) => hash_bytes(r),
+                None => hash_bytes(head),
+            }
+        });
+        e
     }
 
     /// The analysis of word `id`.
     #[inline]
     pub fn get(&self, id: u32) -> &WordInfo {
         &self.words[id as usize]
+    }
+
+    /// Id of the first cached word that folds like word `id` (see
+    /// [`WordInfo::canon`]), from the word's hot record.
+    #[inline]
+    pub fn canon(&self, id: u32) -> u32 {
+        self.hot[id as usize].canon
+    }
+
+    /// A scorer's partial weights of word `id` (NaN when not set): kept here
+    /// beside the word's other per-token values.
+    #[inline]
+    pub fn partial(&self, id: u32) -> &[Cell<f32>; 3] {
+        &self.hot[id as usize].partial
+    }
+
+    /// A scorer's per-text slot for word `id`: (text stamp, index).
+    #[inline]
+    pub fn slot(&self, id: u32) -> &Cell<(u32, u32)> {
+        &self.hot[id as usize].slot
     }
 
     /// Number of distinct words held.
@@ -198,28 +373,20 @@ impl WordCache {
     /// (reserved for "not computed").
     #[inline]
     pub fn memo(&self, id: u32, owner: u64, slot: usize, compute: impl FnOnce() -> u32) -> u32 {
-        {
-            let memo = self.memo.borrow();
-            if memo.0 == owner {
-                if let Some(&v) = memo.1.get(id as usize).map(|m| &m[slot]) {
-                    if v != u32::MAX {
-                        return v;
-                    }
-                }
+        if self.memo_owner.get() != owner {
+            self.memo_owner.set(owner);
+            for h in &self.hot {
+                h.memo.iter().for_each(|m| m.set(u32::MAX));
             }
+        }
+        let cell = &self.hot[id as usize].memo[slot];
+        let v = cell.get();
+        if v != u32::MAX {
+            return v;
         }
         let v = compute();
         assert_ne!(v, u32::MAX, "u32::MAX marks a memo slot not computed yet");
-        let mut memo = self.memo.borrow_mut();
-        if memo.0 != owner {
-            memo.0 = owner;
-            memo.1.clear();
-        }
-        if memo.1.len() <= id as usize {
-            let n = (id as usize + 1).max(memo.1.len() * 2).min(self.words.len().max(id as usize + 1));
-            memo.1.resize(n, [u32::MAX; MEMO_SLOTS]);
-        }
-        memo.1[id as usize][slot] = v;
+        cell.set(v);
         v
     }
 
@@ -228,9 +395,12 @@ impl WordCache {
     pub fn trim(&mut self) -> bool {
         if self.words.len() >= self.capacity {
             self.index.clear();
+            self.long_raw.clear();
+            self.streams.clear();
+            self.streams.resize(SLACK, 0);
+            self.hot.clear();
             self.by_folded.clear();
             self.words.clear();
-            self.memo.borrow_mut().1.clear();
             true
         } else {
             false
