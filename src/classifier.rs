@@ -741,10 +741,13 @@ impl Contributions {
         };
         let mut best: Vec<(Rank, f32, Share)> = Vec::with_capacity(TOP_FEATURES + 1);
         let mut emitted = 0usize;
+        // Once the list is full, |contribution| of its last entry: anything
+        // smaller is out at the cost of one comparison (most features are).
+        let mut floor = 0.0f32;
         // `src` is only built for candidates that enter the list.
         let mut offer = |c: f32, key: (u8, u64), src: &dyn Fn() -> Share<'a>| {
             emitted += 1;
-            if c == 0.0 || (positive_only && c <= 0.0) {
+            if c == 0.0 || (positive_only && c <= 0.0) || c.abs() < floor {
                 return;
             }
             let rank = (c.abs(), key, emitted);
@@ -754,6 +757,9 @@ impl Contributions {
             let at = best.partition_point(|x| cmp(&x.0, &rank).is_lt());
             best.insert(at, (rank, c, src()));
             best.truncate(TOP_FEATURES);
+            if best.len() == TOP_FEATURES {
+                floor = best[TOP_FEATURES - 1].0 .0;
+            }
         };
         // A word seen before and after the cache was emptied is one word.
         let mut merged_into_current: rustc_hash::FxHashSet<&str> = Default::default();
