@@ -32,9 +32,23 @@ pub struct TrainArgs {
     /// Most features kept for training.
     #[arg(long)]
     pub max_features: Option<usize>,
+    /// Recall that flag + review must reach on the training scores (chooses
+    /// the review threshold of each kind of text).
+    #[arg(long, value_parser = fraction)]
+    pub review_recall: Option<f64>,
     /// Write the out-of-fold score of every item (JSON Lines) to this file.
     #[arg(long)]
     pub oof: Option<PathBuf>,
+}
+
+/// A number strictly between 0 and 1.
+fn fraction(s: &str) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|e| format!("not a number: {e}"))?;
+    if v > 0.0 && v < 1.0 {
+        Ok(v)
+    } else {
+        Err(format!("{v} is not strictly between 0 and 1"))
+    }
 }
 
 pub fn train(a: &TrainArgs) -> anyhow::Result<i32> {
@@ -59,6 +73,7 @@ pub fn train(a: &TrainArgs) -> anyhow::Result<i32> {
         seed: a.seed,
         alpha: a.alpha.unwrap_or(d.alpha),
         max_features: a.max_features.unwrap_or(d.max_features),
+        review_recall: a.review_recall.unwrap_or(d.review_recall),
         ..d
     };
     let (data, report) =
