@@ -443,6 +443,58 @@ mod tests {
     }
 
     #[test]
+    fn long_words_sharing_their_first_sixteen_bytes_stay_distinct() {
+        let mut c = WordCache::default();
+        let a = c.intern("anticonstitutionnellement");
+        let b = c.intern("anticonstitutionnel");
+        let d = c.intern("anticonstitutionnalité");
+        assert_eq!(c.intern("anticonstitutionnellement"), a);
+        assert_eq!(c.intern("anticonstitutionnel"), b);
+        assert!(a != b && b != d && a != d);
+        assert_eq!(c.get(a).folded.text, "anticonstitutionnellement");
+        assert_eq!(c.get(d).folded.text, "anticonstitutionnalite");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn interning_numbers_words_as_a_plain_map_would(
+            words in proptest::collection::vec("[a-dé]{1,20}", 0..60)
+        ) {
+            let mut c = WordCache::default();
+            let mut oracle: std::collections::HashMap<String, u32> = Default::default();
+            for w in &words {
+                let next = oracle.len() as u32;
+                let want = *oracle.entry(w.clone()).or_insert(next);
+                proptest::prop_assert_eq!(c.intern(w), want);
+            }
+        }
+    }
+
+    #[test]
+    fn a_word_and_its_prefix_are_different_words() {
+        let mut c = WordCache::default();
+        let a = c.intern("reiki");
+        let b = c.intern("rei");
+        assert_ne!(a, b);
+        assert_eq!(c.get(b).folded.text, "rei");
+    }
+
+    #[test]
+    fn keys_and_stems_are_appended_for_content_words_only() {
+        let mut c = WordCache::default();
+        let (mut keys, mut stems) = (Vec::new(), Vec::new());
+        let (_, k1, s1) = c.intern_into("Kinésiologies", &mut keys, &mut stems);
+        let (_, k2, s2) = c.intern_into("les", &mut keys, &mut stems);
+        let (_, k3, s3) = c.intern_into("naturopathes", &mut keys, &mut stems);
+        assert_eq!((k1, k2, k3), (0, 13, 16));
+        assert_eq!((s1, s2), (0, u32::MAX));
+        assert_eq!(String::from_utf8(keys).unwrap(), "kinesiologieslesnaturopathes");
+        let stems = String::from_utf8(stems).unwrap();
+        assert_eq!(&stems[s3 as usize..], "naturopath");
+        assert_eq!(stems, "kinesiolog naturopath");
+    }
+
+    #[test]
     fn words_that_fold_alike_share_a_canonical_id() {
         let mut c = WordCache::default();
         let a = c.intern("Élle");
