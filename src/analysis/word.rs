@@ -189,9 +189,21 @@ fn hash_bytes(b: &[u8]) -> u64 {
 /// The first [`INLINE_RAW`] bytes of `b`, zero-padded.
 #[inline(always)]
 fn prefix(b: &[u8]) -> [u8; INLINE_RAW] {
+    // Fixed-size copies only (two overlapping ones cover 8..16 or 4..8
+    // bytes): a copy of variable length is a call to `memcpy`.
     let mut p = [0u8; INLINE_RAW];
-    let n = b.len().min(INLINE_RAW);
-    p[..n].copy_from_slice(&b[..n]);
+    let n = b.len();
+    if n >= INLINE_RAW {
+        p.copy_from_slice(&b[..INLINE_RAW]);
+    } else if n >= 8 {
+        p[..8].copy_from_slice(&b[..8]);
+        p[n - 8..n].copy_from_slice(&b[n - 8..]);
+    } else if n >= 4 {
+        p[..4].copy_from_slice(&b[..4]);
+        p[n - 4..n].copy_from_slice(&b[n - 4..]);
+    } else {
+        p[..n].iter_mut().zip(b).for_each(|(d, s)| *d = *s);
+    }
     p
 }
 
