@@ -9,7 +9,10 @@
 
 use crate::analysis::{analyze, word::WordCache};
 use crate::classifier::MAX_SPANS;
-use crate::features::{hash_name, named_features, token_features, token_scale, Collector, FeatureSink, SparseVec};
+use crate::features::{
+    frame_features, hash_name, named_features, token_features, token_scale, Collector, FeatureSink, Sentence, Sentences,
+    SparseVec,
+};
 use crate::lexicon::Lexicon;
 use crate::matcher::{Hits, MatchHow, Matcher};
 use crate::profile::Profile;
@@ -44,6 +47,10 @@ pub struct Pipeline {
 #[derive(Default)]
 pub struct Walk {
     all: Hits,
+    /// The sentence of each hit in `all` (practices and cues).
+    sentences: Sentences,
+    /// Sentence ends seen in the windows walked so far.
+    ends: u32,
     n: usize,
     /// When set, hits are kept only as far as results use them (see
     /// [`Walk::bounded`]).
@@ -74,27 +81,31 @@ impl Walk {
         Walk { kept: Some(Kept::default()), ..Walk::default() }
     }
 
-    fn absorb(&mut self, hits: Hits) {
+    fn absorb(&mut self, hits: Hits, sentences: Sentences) {
         let Some(k) = &mut self.kept else {
             self.all.practices.extend(hits.practices);
             self.all.cues.extend(hits.cues);
             self.all.lookalikes.extend(hits.lookalikes);
+            self.sentences.practices.extend(sentences.practices);
+            self.sentences.cues.extend(sentences.cues);
             return;
         };
-        for h in hits.practices {
+        for (h, s) in hits.practices.into_iter().zip(sentences.practices) {
             let (n, typo_kept) = k.practices.entry((h.practice, h.weak)).or_default();
             let late_typo = h.how == MatchHow::Typo && !*typo_kept;
             if *n < MAX_SPANS || late_typo {
                 *n += 1;
                 *typo_kept |= h.how == MatchHow::Typo;
                 self.all.practices.push(h);
+                self.sentences.practices.push(s);
             }
         }
-        for h in hits.cues {
+        for (h, s) in hits.cues.into_iter().zip(sentences.cues) {
             let n = k.cues.entry(h.cue).or_default();
             if *n < MAX_SPANS {
                 *n += 1;
                 self.all.cues.push(h);
+                self.sentences.cues.push(s);
             }
         }
         for h in hits.lookalikes {
@@ -145,6 +156,41 @@ pub fn window_end(rest: &str, max: usize) -> usize {
         }
     }
     end
+}
+
+/// Whether a byte of a window ends a sentence: a line break, `?`, `!`, or
+/// a full stop followed by a space or the end of the window (not the dot
+/// of "3.5" or of an address).
+#[inline]
+fn ends_sentence(bytes: &[u8], i: usize) -> bool {
+    match bytes[i] {
+        b'\n' | b'?' | b'!' => true,
+        b'.' => bytes.get(i + 1).is_none_or(|b| b.is_ascii_whitespace()),
+        _ => false,
+    }
+}
+
+/// The sentence of each hit of one window (offsets still relative to the
+/// window), numbered across the whole text: `ends` counts the sentence ends
+/// of the windows before this one and is advanced past this window's.
+fn sentences_of(window: &str, hits: &Hits, ends: &mut u32) -> Sentences {
+    let bytes = window.as_bytes();
+    let mut out = Sentences::default();
+    if hits.practices.is_empty() && hits.cues.is_empty() {
+        *ends += (0..bytes.len()).filter(|&i| ends_sentence(bytes, i)).count() as u32;
+        return out;
+    }
+    // (position, is a question mark) of each sentence end.
+    let breaks: Vec<(usize, bool)> =
+        (0..bytes.len()).filter(|&i| ends_sentence(bytes, i)).map(|i| (i, bytes[i] == b'?')).collect();
+    let at = |pos: usize| {
+        let i = breaks.partition_point(|b| b.0 < pos);
+        Sentence { index: *ends + i as u32, question: breaks.get(i).is_some_and(|b| b.1) }
+    };
+    out.practices = hits.practices.iter().map(|h| at(h.start)).collect();
+    out.cues = hits.cues.iter().map(|h| at(h.start)).collect();
+    *ends += breaks.len() as u32;
+    out
 }
 
 impl Pipeline {
@@ -200,6 +246,7 @@ impl Pipeline {
         let mut hits = self.matcher.find(&a);
         token_features(&a, base, sink);
         w.n += a.content.len();
+        let sentences = sentences_of(window, &hits, &mut w.ends);
         for h in &mut hits.practices {
             h.start += base;
             h.end += base;
@@ -212,13 +259,15 @@ impl Pipeline {
             h.1 += base;
             h.2 += base;
         }
-        w.absorb(hits);
+        w.absorb(hits, sentences);
     }
 
     /// Ends a walk: scales the token features and emits the named ones.
     pub fn walk_end(&self, w: Walk, profile: Profile, sink: &mut impl FeatureSink) -> Hits {
         sink.scale_tokens(token_scale(w.n));
-        named_features(&w.all, &self.lexicon, profile, &mut |name, spans| sink.named(name, hash_name(name), spans));
+        let mut emit = |name: &str, spans: &[(usize, usize)]| sink.named(name, hash_name(name), spans);
+        named_features(&w.all, &self.lexicon, profile, &mut emit);
+        frame_features(&w.all, &w.sentences, &self.lexicon, profile, &mut emit);
         w.all
     }
 
