@@ -101,7 +101,17 @@ struct Columns {
 /// Keeps the features most associated with the label on the training rows:
 /// those present in at least `min_df` rows, ranked by the χ² statistic of
 /// presence against the label (ties by hash, so selection is deterministic).
-fn select_columns(x: &[SparseVec], rows: &[usize], y: &[bool], min_df: usize, max: usize) -> Columns {
+/// The combination features (`x:`, a few dozen) are always kept when
+/// frequent enough: they are built to matter in combination with others (a
+/// practice named beside a care frame), which their own χ² misjudges.
+fn select_columns(
+    x: &[SparseVec],
+    rows: &[usize],
+    y: &[bool],
+    min_df: usize,
+    max: usize,
+    names: &FxHashMap<u64, String>,
+) -> Columns {
     let mut df: FxHashMap<u64, (u32, u32)> = FxHashMap::default();
     for &r in rows {
         for &(h, _) in &x[r] {
@@ -125,7 +135,8 @@ fn select_columns(x: &[SparseVec], rows: &[usize], y: &[bool], min_df: usize, ma
             let (c, d) = (pos - a, neg - b);
             let den = (a + b) * (c + d) * (a + c) * (b + d);
             let chi2 = if den > 0.0 { n * (a * d - b * c).powi(2) / den } else { 0.0 };
-            (h, chi2)
+            let combination = names.get(&h).is_some_and(|n| n.starts_with("x:"));
+            (h, if combination { f64::INFINITY } else { chi2 })
         })
         .collect();
     kept.sort_unstable_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal).then(a.0.cmp(&b.0)));
@@ -249,7 +260,7 @@ fn out_of_fold_each(
                 return Ok(Vec::new());
             }
             let t = std::time::Instant::now();
-            let cols = select_columns(&f.x, &train, y, o.min_df, o.max_features);
+            let cols = select_columns(&f.x, &train, y, o.min_df, o.max_features, &f.names);
             let ty: Vec<bool> = train.iter().map(|&r| y[r]).collect();
             let m = dense(&f.x, &train, &cols);
             let t1 = t.elapsed();
@@ -466,7 +477,7 @@ pub fn train(
 
     trace("out-of-fold report");
     // 5. final models on everything.
-    let cols = select_columns(&f.x, &all, &y, o.min_df, o.max_features);
+    let cols = select_columns(&f.x, &all, &y, o.min_df, o.max_features, &f.names);
     let fit = match learner {
         Learner::Mean => {
             let m = dense(&f.x, &all, &cols);
@@ -484,7 +495,7 @@ pub fn train(
     };
     let flag = export(learner, &fit, &cols, &f, calibration);
     let urgent = if urgent_at < 1.0 {
-        let ucols = select_columns(&f.x, &urgent_rows, &yu, o.min_df, o.max_features);
+        let ucols = select_columns(&f.x, &urgent_rows, &yu, o.min_df, o.max_features, &f.names);
         let uy: Vec<bool> = urgent_rows.iter().map(|&r| yu[r]).collect();
         let ufit = Learner::Logistic.fit(dense(&f.x, &urgent_rows, &ucols), &uy, o.alpha)?;
         export(Learner::Logistic, &ufit, &ucols, &f, urgent_cal)
