@@ -277,6 +277,9 @@ pub struct Sentence {
 pub struct Sentences {
     pub practices: Vec<Sentence>,
     pub cues: Vec<Sentence>,
+    /// Prices written in the text (a number with €, euros…), with their
+    /// sentence.
+    pub prices: Vec<((usize, usize), Sentence)>,
 }
 
 /// Named features of who provides or speaks of the practices a text names,
@@ -286,6 +289,8 @@ pub struct Sentences {
 ///   words);
 /// - `x:{kind}:practice-with:{frame}`: a practice is named in the same
 ///   sentence as a cue of that frame;
+/// - `x:{kind}:price`, `x:{kind}:practice-with:price`: a price is written
+///   in the text, in the same sentence as a practice (sessions sold);
 /// - `x:{kind}:practice-framed:{all|some|none}`: how many of the sentences
 ///   naming a practice carry a care, request or hearsay frame (a report that
 ///   names a practice only beside a hospital or a relative's opinion is not
@@ -341,6 +346,24 @@ pub fn frame_features(hits: &Hits, sentences: &Sentences, lex: &Lexicon, profile
             put(&["x:", kind, ":practice-with:", f.as_str()], &spans);
         }
     }
+    if !sentences.prices.is_empty() {
+        let spans: Vec<(usize, usize)> = sentences.prices.iter().map(|p| p.0).collect();
+        put(&["x:", kind, ":price"], &spans);
+        let mut with: Vec<(usize, usize)> = Vec::new();
+        for (s, span) in &strong {
+            let near: Vec<(usize, usize)> =
+                sentences.prices.iter().filter(|p| p.1.index == s.index).map(|p| p.0).collect();
+            if !near.is_empty() {
+                with.push(*span);
+                with.extend(near);
+            }
+        }
+        if !with.is_empty() {
+            with.sort_unstable();
+            with.dedup();
+            put(&["x:", kind, ":practice-with:price"], &with);
+        }
+    }
     if strong.is_empty() {
         return;
     }
@@ -381,10 +404,12 @@ pub fn describe_frame_feature(what: &str, value: &str) -> Option<String> {
         "lay" => "le praticien non soignant ou la vente",
         "request" => "la demande de documents, d'entretien ou de relecture",
         "hearsay" => "les propos ou lectures d'un tiers",
+        "price" => "un prix",
         _ => "le cadre",
     };
     Some(match what {
         "frame" => format!("cadre du texte : {}", frame(value)),
+        "price" => "prix mentionné (somme en euros)".into(),
         "frame-cue" => format!("indice de cadre : {value}"),
         "practice-with" => format!("pratique nommée dans la même phrase que {}", frame(value)),
         "practice-framed" => match value {

@@ -88,6 +88,7 @@ impl Walk {
             self.all.lookalikes.extend(hits.lookalikes);
             self.sentences.practices.extend(sentences.practices);
             self.sentences.cues.extend(sentences.cues);
+            self.sentences.prices.extend(sentences.prices);
             return;
         };
         for (h, s) in hits.practices.into_iter().zip(sentences.practices) {
@@ -108,6 +109,8 @@ impl Walk {
                 self.sentences.cues.push(s);
             }
         }
+        let room = MAX_SPANS.saturating_sub(self.sentences.prices.len());
+        self.sentences.prices.extend(sentences.prices.into_iter().take(room));
         for h in hits.lookalikes {
             let n = k.lookalikes.entry(h.0).or_default();
             if *n < MAX_SPANS {
@@ -170,13 +173,74 @@ fn ends_sentence(bytes: &[u8], i: usize) -> bool {
     }
 }
 
+/// Byte ranges of the prices in a window: a number (digits, with spaces,
+/// dots or commas between groups) followed, after at most one space, by
+/// `€`, `euro(s)`, `EUR`, or a bare `e` ending the word as typed on a
+/// phone ("3800e", or "30e la séance": a short number with a bare `e` is
+/// an ordinal, "3e étage", unless a price's "la", "le", "par" or "pour"
+/// follows).
+fn prices(window: &str) -> Vec<(usize, usize)> {
+    let b = window.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_digit() || (i > 0 && b[i - 1].is_ascii_alphanumeric()) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut end = i;
+        while end < b.len() && b[end].is_ascii_digit() {
+            end += 1;
+            // groups: "1 497", "1.497", "12,50"
+            let sep = |j: usize| j + 1 < b.len() && matches!(b[j], b' ' | b'.' | b',') && b[j + 1].is_ascii_digit();
+            if sep(end) {
+                end += 1;
+            }
+        }
+        let mut j = end;
+        for space in [" ", "\u{a0}", "\u{202f}"] {
+            if window[j..].starts_with(space) {
+                j += space.len();
+                break;
+            }
+        }
+        let rest = &b[j..];
+        let word_end = |n: usize| rest.get(n).is_none_or(|c| !c.is_ascii_alphanumeric());
+        let starts = |w: &str| rest.len() >= w.len() && rest[..w.len()].eq_ignore_ascii_case(w.as_bytes());
+        let unit = if rest.starts_with("€".as_bytes()) {
+            Some('€'.len_utf8())
+        } else if starts("euros") {
+            Some(5)
+        } else if starts("euro") && word_end(4) {
+            Some(4)
+        } else if rest.starts_with(b"EUR") && word_end(3) {
+            Some(3)
+        } else if j == end
+            && (rest.starts_with(b"e") || rest.starts_with(b"E"))
+            && word_end(1)
+            && (end - start >= 3 || [" la ", " le ", " par ", " pour "].iter().any(|w| rest[1..].starts_with(w.as_bytes())))
+        {
+            Some(1)
+        } else {
+            None
+        };
+        if let Some(n) = unit {
+            out.push((start, j + n));
+        }
+        i = end.max(i + 1);
+    }
+    out
+}
+
 /// The sentence of each hit of one window (offsets still relative to the
 /// window), numbered across the whole text: `ends` counts the sentence ends
 /// of the windows before this one and is advanced past this window's.
 fn sentences_of(window: &str, hits: &Hits, ends: &mut u32) -> Sentences {
     let bytes = window.as_bytes();
     let mut out = Sentences::default();
-    if hits.practices.is_empty() && hits.cues.is_empty() {
+    let prices = prices(window);
+    if hits.practices.is_empty() && hits.cues.is_empty() && prices.is_empty() {
         *ends += (0..bytes.len()).filter(|&i| ends_sentence(bytes, i)).count() as u32;
         return out;
     }
@@ -189,6 +253,7 @@ fn sentences_of(window: &str, hits: &Hits, ends: &mut u32) -> Sentences {
     };
     out.practices = hits.practices.iter().map(|h| at(h.start)).collect();
     out.cues = hits.cues.iter().map(|h| at(h.start)).collect();
+    out.prices = prices.into_iter().map(|p| (p, at(p.0))).collect();
     *ends += breaks.len() as u32;
     out
 }
@@ -246,7 +311,7 @@ impl Pipeline {
         let mut hits = self.matcher.find(&a);
         token_features(&a, base, sink);
         w.n += a.content.len();
-        let sentences = sentences_of(window, &hits, &mut w.ends);
+        let mut sentences = sentences_of(window, &hits, &mut w.ends);
         for h in &mut hits.practices {
             h.start += base;
             h.end += base;
@@ -258,6 +323,10 @@ impl Pipeline {
         for h in &mut hits.lookalikes {
             h.1 += base;
             h.2 += base;
+        }
+        for p in &mut sentences.prices {
+            p.0 .0 += base;
+            p.0 .1 += base;
         }
         w.absorb(hits, sentences);
     }
@@ -288,6 +357,29 @@ impl Pipeline {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prices_are_numbers_with_a_currency() {
+        let text = "Trois séances à 60 €, 1 497 € le module, 30e la seance, payé 90 euros, 12,50€ ou 5 EUR, 3800e. \
+                    En 2019, 3e étage, le 2e degré, 4 eurodéputés.";
+        let found: Vec<&str> = prices(text).into_iter().map(|(a, b)| &text[a..b]).collect();
+        assert_eq!(found, ["60 €", "1 497 €", "30e", "90 euros", "12,50€", "5 EUR", "3800e"]);
+    }
+
+    #[test]
+    fn sentences_number_hits_and_mark_questions() {
+        let p = Pipeline::new(Lexicon::builtin());
+        let mut ws = Workspace::default();
+        let text = "Ma sœur voit une naturopathe. Est-ce que la kinésiologie est sérieuse ?\nLe reiki à 50 € la séance.";
+        let mut w = Walk::new();
+        p.walk_window(&mut w, 0, text, &mut ws, &mut Collector::new(Profile::Report, false));
+        let s = &w.sentences.practices;
+        assert_eq!(s.len(), 3);
+        assert!(s[0].index < s[1].index && s[1].index < s[2].index);
+        assert_eq!(s.iter().map(|s| s.question).collect::<Vec<_>>(), [false, true, false]);
+        assert_eq!(w.sentences.prices.len(), 1);
+        assert_eq!(w.sentences.prices[0].1.index, s[2].index);
+    }
 
     #[test]
     fn windows_cover_the_text_exactly_and_cut_at_spaces() {
