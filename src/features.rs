@@ -282,12 +282,13 @@ pub struct Sentences {
     pub prices: Vec<((usize, usize), Sentence)>,
 }
 
-/// Named features of who provides or speaks of the practices a text names,
-/// read sentence by sentence (after [`named_features`], same conventions):
+/// Named features of who provides or speaks of the practices a text names
+/// or evokes (strong or weak terms), read sentence by sentence (after
+/// [`named_features`], same conventions):
 /// - `x:{kind}:frame:{frame}`: the text has a frame cue (recognised care, a
 ///   lay or commercial provider, a request for material, someone else's
 ///   words);
-/// - `x:{kind}:practice-with:{frame}`: a practice is named in the same
+/// - `x:{kind}:practice-with:{frame}`: a practice is named or evoked in the same
 ///   sentence as a cue of that frame;
 /// - `x:{kind}:price`, `x:{kind}:practice-with:price`: a price is written
 ///   in the text, in the same sentence as a practice (sessions sold);
@@ -310,20 +311,18 @@ pub fn frame_features(hits: &Hits, sentences: &Sentences, lex: &Lexicon, profile
         .zip(&sentences.cues)
         .filter_map(|(h, s)| lex.cues[h.cue].frame.map(|f| (f, *s, (h.start, h.end))))
         .collect();
-    let strong: Vec<(Sentence, (usize, usize))> = hits
-        .practices
-        .iter()
-        .zip(&sentences.practices)
-        .filter(|(h, _)| !h.weak)
-        .map(|(h, s)| (*s, (h.start, h.end)))
-        .collect();
+    // Mentions of practices, strong or weak: a weak term ("cure détox") is
+    // also a mention whose setting tells who provides it.
+    let mentions: Vec<(Sentence, (usize, usize))> =
+        hits.practices.iter().zip(&sentences.practices).map(|(h, s)| (*s, (h.start, h.end))).collect();
     for f in Frame::ALL {
         let cues: Vec<(usize, usize)> = framed.iter().filter(|x| x.0 == f).map(|x| x.2).collect();
         if cues.is_empty() {
             continue;
         }
         put(&["x:", kind, ":frame:", f.as_str()], &cues);
-        let mut ids: Vec<usize> = hits.cues.iter().filter(|h| lex.cues[h.cue].frame == Some(f)).map(|h| h.cue).collect();
+        let mut ids: Vec<usize> =
+            hits.cues.iter().filter(|h| lex.cues[h.cue].frame == Some(f)).map(|h| h.cue).collect();
         ids.sort_unstable();
         ids.dedup();
         for c in ids {
@@ -332,7 +331,7 @@ pub fn frame_features(hits: &Hits, sentences: &Sentences, lex: &Lexicon, profile
             put(&["x:", kind, ":frame-cue:", &lex.cues[c].id], &spans);
         }
         let mut spans: Vec<(usize, usize)> = Vec::new();
-        for (s, span) in &strong {
+        for (s, span) in &mentions {
             let near: Vec<(usize, usize)> =
                 framed.iter().filter(|x| x.0 == f && x.1.index == s.index).map(|x| x.2).collect();
             if !near.is_empty() {
@@ -350,7 +349,7 @@ pub fn frame_features(hits: &Hits, sentences: &Sentences, lex: &Lexicon, profile
         let spans: Vec<(usize, usize)> = sentences.prices.iter().map(|p| p.0).collect();
         put(&["x:", kind, ":price"], &spans);
         let mut with: Vec<(usize, usize)> = Vec::new();
-        for (s, span) in &strong {
+        for (s, span) in &mentions {
             let near: Vec<(usize, usize)> =
                 sentences.prices.iter().filter(|p| p.1.index == s.index).map(|p| p.0).collect();
             if !near.is_empty() {
@@ -364,12 +363,12 @@ pub fn frame_features(hits: &Hits, sentences: &Sentences, lex: &Lexicon, profile
             put(&["x:", kind, ":practice-with:price"], &with);
         }
     }
-    if strong.is_empty() {
+    if mentions.is_empty() {
         return;
     }
     let distancing = |f: Frame| matches!(f, Frame::Care | Frame::Request | Frame::Hearsay);
     let (mut inside, mut outside) = (Vec::new(), Vec::new());
-    for (s, span) in &strong {
+    for (s, span) in &mentions {
         let near: Vec<(usize, usize)> =
             framed.iter().filter(|x| distancing(x.0) && x.1.index == s.index).map(|x| x.2).collect();
         if near.is_empty() {
@@ -389,7 +388,7 @@ pub fn frame_features(hits: &Hits, sentences: &Sentences, lex: &Lexicon, profile
     spans.sort_unstable();
     spans.dedup();
     put(&["x:", kind, ":practice-framed:", how], &spans);
-    let asked: Vec<(usize, usize)> = strong.iter().filter(|x| x.0.question).map(|x| x.1).collect();
+    let asked: Vec<(usize, usize)> = mentions.iter().filter(|x| x.0.question).map(|x| x.1).collect();
     if !asked.is_empty() {
         put(&["x:", kind, ":practice-in-question"], &asked);
     }
@@ -411,13 +410,13 @@ pub fn describe_frame_feature(what: &str, value: &str) -> Option<String> {
         "frame" => format!("cadre du texte : {}", frame(value)),
         "price" => "prix mentionné (somme en euros)".into(),
         "frame-cue" => format!("indice de cadre : {value}"),
-        "practice-with" => format!("pratique nommée dans la même phrase que {}", frame(value)),
+        "practice-with" => format!("pratique nommée ou évoquée dans la même phrase que {}", frame(value)),
         "practice-framed" => match value {
-            "all" => "pratique nommée seulement dans des phrases de soin reconnu, de demande ou de propos rapportés".into(),
-            "some" => "pratique nommée en partie dans des phrases de soin reconnu, de demande ou de propos rapportés".into(),
-            _ => "pratique nommée hors de tout cadre de soin reconnu, de demande ou de propos rapportés".into(),
+            "all" => "pratique nommée ou évoquée seulement dans des phrases de soin reconnu, de demande ou de propos rapportés".into(),
+            "some" => "pratique nommée ou évoquée en partie dans des phrases de soin reconnu, de demande ou de propos rapportés".into(),
+            _ => "pratique nommée ou évoquée hors de tout cadre de soin reconnu, de demande ou de propos rapportés".into(),
         },
-        "practice-in-question" => "pratique nommée dans une question".into(),
+        "practice-in-question" => "pratique nommée ou évoquée dans une question".into(),
         _ => return None,
     })
 }

@@ -10,8 +10,8 @@
 use crate::analysis::{analyze, word::WordCache};
 use crate::classifier::MAX_SPANS;
 use crate::features::{
-    frame_features, hash_name, named_features, token_features, token_scale, Collector, FeatureSink, Sentence, Sentences,
-    SparseVec,
+    frame_features, hash_name, named_features, token_features, token_scale, Collector, FeatureSink, Sentence,
+    Sentences, SparseVec,
 };
 use crate::lexicon::Lexicon;
 use crate::matcher::{Hits, MatchHow, Matcher};
@@ -219,7 +219,8 @@ fn prices(window: &str) -> Vec<(usize, usize)> {
         } else if j == end
             && (rest.starts_with(b"e") || rest.starts_with(b"E"))
             && word_end(1)
-            && (end - start >= 3 || [" la ", " le ", " par ", " pour "].iter().any(|w| rest[1..].starts_with(w.as_bytes())))
+            && (end - start >= 3
+                || [" la ", " le ", " par ", " pour "].iter().any(|w| rest[1..].starts_with(w.as_bytes())))
         {
             Some(1)
         } else {
@@ -370,7 +371,8 @@ mod tests {
     fn sentences_number_hits_and_mark_questions() {
         let p = Pipeline::new(Lexicon::builtin());
         let mut ws = Workspace::default();
-        let text = "Ma sœur voit une naturopathe. Est-ce que la kinésiologie est sérieuse ?\nLe reiki à 50 € la séance.";
+        let text =
+            "Ma sœur voit une naturopathe. Est-ce que la kinésiologie est sérieuse ?\nLe reiki à 50 € la séance.";
         let mut w = Walk::new();
         p.walk_window(&mut w, 0, text, &mut ws, &mut Collector::new(Profile::Report, false));
         let s = &w.sentences.practices;
