@@ -77,6 +77,11 @@ impl Walk {
     /// them. Results are the same as with every hit kept: evidence shows the
     /// first `MAX_SPANS` spans, named features depend on which practices and
     /// cues are present, and explanations show the first three spans of each.
+    /// One exception: the sentence features of [`frame_features`] (a practice
+    /// in the same sentence as a frame cue, a price or a question) only see
+    /// the hits kept, so a text where such a sentence comes only after the
+    /// first `MAX_SPANS` hits of every entry in it can score differently
+    /// when streamed (`stream.rs`) than when held whole.
     pub fn bounded() -> Walk {
         Walk { kept: Some(Kept::default()), ..Walk::default() }
     }
