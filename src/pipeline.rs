@@ -166,100 +166,119 @@ pub fn window_end(rest: &str, max: usize) -> usize {
     end
 }
 
-/// Whether a byte of a window ends a sentence: a line break, `?`, `!`, or
-/// a full stop followed by a space or the end of the window (not the dot
-/// of "3.5" or of an address).
-#[inline]
-fn ends_sentence(bytes: &[u8], i: usize) -> bool {
-    match bytes[i] {
-        b'\n' | b'?' | b'!' => true,
-        b'.' => bytes.get(i + 1).is_none_or(|b| b.is_ascii_whitespace()),
-        _ => false,
+/// What a byte can start, for the one pass of [`scan`]: 1 a sentence end
+/// (`\n`, `?`, `!`), 2 a full stop, 3 a digit, 0 nothing.
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    t[b'\n' as usize] = 1;
+    t[b'?' as usize] = 1;
+    t[b'!' as usize] = 1;
+    t[b'.' as usize] = 2;
+    let mut d = b'0';
+    while d <= b'9' {
+        t[d as usize] = 3;
+        d += 1;
     }
-}
+    t
+};
 
-/// Byte ranges of the prices in a window: a number (digits, with spaces,
-/// dots or commas between groups) followed, after at most one space, by
-/// `€`, `euro(s)`, `EUR`, or a bare `e` ending the word as typed on a
-/// phone ("3800e", or "30e la séance": a short number with a bare `e` is
-/// an ordinal, "3e étage", unless a price's "la", "le", "par" or "pour"
-/// follows).
-fn prices(window: &str) -> Vec<(usize, usize)> {
+/// One pass over a window: its sentence ends (position, is a question mark)
+/// — a line break, `?`, `!`, or a full stop followed by a space or the end
+/// of the window (not the dot of "3.5" or of an address) — and its prices:
+/// a number (digits, with spaces, dots or commas between groups) followed,
+/// after at most one space, by `€`, `euro(s)`, `EUR`, or a bare `e` ending
+/// the word as typed on a phone ("3800e", or "30e la séance": a short number
+/// with a bare `e` is an ordinal, "3e étage", unless a price's "la", "le",
+/// "par" or "pour" follows).
+fn scan(window: &str) -> (Vec<(usize, bool)>, Vec<(usize, usize)>) {
     let b = window.as_bytes();
-    let mut out = Vec::new();
+    let (mut breaks, mut prices) = (Vec::new(), Vec::new());
     let mut i = 0;
     while i < b.len() {
-        if !b[i].is_ascii_digit() || (i > 0 && b[i - 1].is_ascii_alphanumeric()) {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        let mut end = i;
-        while end < b.len() && b[end].is_ascii_digit() {
-            end += 1;
-            // groups: "1 497", "1.497", "12,50"
-            let sep = |j: usize| j + 1 < b.len() && matches!(b[j], b' ' | b'.' | b',') && b[j + 1].is_ascii_digit();
-            if sep(end) {
-                end += 1;
+        match CLASS[b[i] as usize] {
+            0 => i += 1,
+            1 => {
+                breaks.push((i, b[i] == b'?'));
+                i += 1;
+            }
+            2 => {
+                if b.get(i + 1).is_none_or(|c| c.is_ascii_whitespace()) {
+                    breaks.push((i, false));
+                }
+                i += 1;
+            }
+            _ => {
+                if i > 0 && b[i - 1].is_ascii_alphanumeric() {
+                    i += 1;
+                    continue;
+                }
+                let (end, price) = price_at(window, i);
+                prices.extend(price);
+                // Dots inside the number ("1.497") end no sentence.
+                i = end;
             }
         }
-        let mut j = end;
-        for space in [" ", "\u{a0}", "\u{202f}"] {
-            if window[j..].starts_with(space) {
-                j += space.len();
-                break;
-            }
-        }
-        let rest = &b[j..];
-        let word_end = |n: usize| rest.get(n).is_none_or(|c| !c.is_ascii_alphanumeric());
-        let starts = |w: &str| rest.len() >= w.len() && rest[..w.len()].eq_ignore_ascii_case(w.as_bytes());
-        let unit = if rest.starts_with("€".as_bytes()) {
-            Some('€'.len_utf8())
-        } else if starts("euros") {
-            Some(5)
-        } else if starts("euro") && word_end(4) {
-            Some(4)
-        } else if rest.starts_with(b"EUR") && word_end(3) {
-            Some(3)
-        } else if j == end
-            && (rest.starts_with(b"e") || rest.starts_with(b"E"))
-            && word_end(1)
-            && (end - start >= 3
-                || [" la ", " le ", " par ", " pour "].iter().any(|w| rest[1..].starts_with(w.as_bytes())))
-        {
-            Some(1)
-        } else {
-            None
-        };
-        if let Some(n) = unit {
-            out.push((start, j + n));
-        }
-        i = end.max(i + 1);
     }
-    out
+    (breaks, prices)
+}
+
+/// The number starting at byte `start` (a digit that starts a word): where
+/// it ends, and its range with the currency when it is a price.
+fn price_at(window: &str, start: usize) -> (usize, Option<(usize, usize)>) {
+    let b = window.as_bytes();
+    let mut end = start;
+    while end < b.len() && b[end].is_ascii_digit() {
+        end += 1;
+        // groups: "1 497", "1.497", "12,50"
+        let sep = |j: usize| j + 1 < b.len() && matches!(b[j], b' ' | b'.' | b',') && b[j + 1].is_ascii_digit();
+        if sep(end) {
+            end += 1;
+        }
+    }
+    let mut j = end;
+    for space in [" ", "\u{a0}", "\u{202f}"] {
+        if window[j..].starts_with(space) {
+            j += space.len();
+            break;
+        }
+    }
+    let rest = &b[j..];
+    let word_end = |n: usize| rest.get(n).is_none_or(|c| !c.is_ascii_alphanumeric());
+    let starts = |w: &str| rest.len() >= w.len() && rest[..w.len()].eq_ignore_ascii_case(w.as_bytes());
+    let unit = if rest.starts_with("€".as_bytes()) {
+        Some('€'.len_utf8())
+    } else if starts("euros") {
+        Some(5)
+    } else if starts("euro") && word_end(4) {
+        Some(4)
+    } else if rest.starts_with(b"EUR") && word_end(3) {
+        Some(3)
+    } else if j == end
+        && (rest.starts_with(b"e") || rest.starts_with(b"E"))
+        && word_end(1)
+        && (end - start >= 3 || [" la ", " le ", " par ", " pour "].iter().any(|w| rest[1..].starts_with(w.as_bytes())))
+    {
+        Some(1)
+    } else {
+        None
+    };
+    (end, unit.map(|n| (start, j + n)))
 }
 
 /// The sentence of each hit of one window (offsets still relative to the
 /// window), numbered across the whole text: `ends` counts the sentence ends
 /// of the windows before this one and is advanced past this window's.
 fn sentences_of(window: &str, hits: &Hits, ends: &mut u32) -> Sentences {
-    let bytes = window.as_bytes();
-    let mut out = Sentences::default();
-    let prices = prices(window);
-    if hits.practices.is_empty() && hits.cues.is_empty() && prices.is_empty() {
-        *ends += (0..bytes.len()).filter(|&i| ends_sentence(bytes, i)).count() as u32;
-        return out;
-    }
-    // (position, is a question mark) of each sentence end.
-    let breaks: Vec<(usize, bool)> =
-        (0..bytes.len()).filter(|&i| ends_sentence(bytes, i)).map(|i| (i, bytes[i] == b'?')).collect();
+    let (breaks, prices) = scan(window);
     let at = |pos: usize| {
         let i = breaks.partition_point(|b| b.0 < pos);
         Sentence { index: *ends + i as u32, question: breaks.get(i).is_some_and(|b| b.1) }
     };
-    out.practices = hits.practices.iter().map(|h| at(h.start)).collect();
-    out.cues = hits.cues.iter().map(|h| at(h.start)).collect();
-    out.prices = prices.into_iter().map(|p| (p, at(p.0))).collect();
+    let out = Sentences {
+        practices: hits.practices.iter().map(|h| at(h.start)).collect(),
+        cues: hits.cues.iter().map(|h| at(h.start)).collect(),
+        prices: prices.into_iter().map(|p| (p, at(p.0))).collect(),
+    };
     *ends += breaks.len() as u32;
     out
 }
@@ -368,7 +387,7 @@ mod tests {
     fn prices_are_numbers_with_a_currency() {
         let text = "Trois séances à 60 €, 1 497 € le module, 30e la seance, payé 90 euros, 12,50€ ou 5 EUR, 3800e. \
                     En 2019, 3e étage, le 2e degré, 4 eurodéputés.";
-        let found: Vec<&str> = prices(text).into_iter().map(|(a, b)| &text[a..b]).collect();
+        let found: Vec<&str> = scan(text).1.into_iter().map(|(a, b)| &text[a..b]).collect();
         assert_eq!(found, ["60 €", "1 497 €", "30e", "90 euros", "12,50€", "5 EUR", "3800e"]);
     }
 
