@@ -19,6 +19,9 @@
 //!   how many distinct critical and warning cues, which of the two dominates,
 //!   critical framing around several practices). These are presence features
 //!   valued 1.
+//! - `x:{kind}:frame…`, `x:{kind}:practice-with:…`, `x:{kind}:price`… (see
+//!   [`frame_features`]): who provides or speaks of the practices a text
+//!   names, read sentence by sentence against frame cues and prices.
 
 use crate::analysis::word::{seed, WordInfo};
 use crate::analysis::Analysis;

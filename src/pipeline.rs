@@ -166,6 +166,9 @@ pub fn window_end(rest: &str, max: usize) -> usize {
     end
 }
 
+/// A sentence end: its byte position, and whether it is a question mark.
+type SentenceEnd = (usize, bool);
+
 /// What a byte can start, for the one pass of [`scan`]: 1 a sentence end
 /// (`\n`, `?`, `!`), 2 a full stop, 3 a digit, 0 nothing.
 static CLASS: [u8; 256] = {
@@ -190,7 +193,7 @@ static CLASS: [u8; 256] = {
 /// the word as typed on a phone ("3800e", or "30e la séance": a short number
 /// with a bare `e` is an ordinal, "3e étage", unless a price's "la", "le",
 /// "par" or "pour" follows).
-fn scan(window: &str) -> (Vec<(usize, bool)>, Vec<(usize, usize)>) {
+fn scan(window: &str) -> (Vec<SentenceEnd>, Vec<(usize, usize)>) {
     let b = window.as_bytes();
     let (mut breaks, mut prices) = (Vec::new(), Vec::new());
     let mut i = 0;
