@@ -866,7 +866,10 @@ pub fn describe_feature(name: &str, lex: &Lexicon) -> String {
                 ),
                 "critical+practices" => format!("cadrage critique autour de plusieurs pratiques ({value})"),
                 "practice-without-critical" => "pratique nommée sans aucun cadrage critique".to_string(),
-                _ => return format!("combinaison : {rest}"),
+                _ => match crate::features::describe_frame_feature(what, value) {
+                    Some(words) => words,
+                    None => return format!("combinaison : {rest}"),
+                },
             };
             format!("{words} ({kind})")
         }

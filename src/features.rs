@@ -19,10 +19,13 @@
 //!   how many distinct critical and warning cues, which of the two dominates,
 //!   critical framing around several practices). These are presence features
 //!   valued 1.
+//! - `x:{kind}:frame…`, `x:{kind}:practice-with:…`, `x:{kind}:price`… (see
+//!   [`frame_features`]): who provides or speaks of the practices a text
+//!   names, read sentence by sentence against frame cues and prices.
 
 use crate::analysis::word::{seed, WordCache};
 use crate::analysis::Analysis;
-use crate::lexicon::{CueKind, Lexicon};
+use crate::lexicon::{CueKind, Frame, Lexicon};
 use crate::matcher::Hits;
 use crate::profile::Profile;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
@@ -190,6 +193,11 @@ pub fn named_features(hits: &Hits, lex: &Lexicon, profile: Profile, emit: &mut E
     for &c in &cue_ids {
         let cue = &lex.cues[c];
         let spans: Vec<(usize, usize)> = hits.cues.iter().filter(|h| h.cue == c).map(|h| (h.start, h.end)).collect();
+        if cue.frame.is_some() {
+            // Frame cues speak through `frame_features`, per kind of text
+            // and not through their cue kind.
+            continue;
+        }
         put(&["q:", &cue.id], &spans);
         match kinds.iter_mut().find(|k| k.0 == cue.kind) {
             Some(k) => k.1.extend(spans),
@@ -232,7 +240,8 @@ pub fn named_features(hits: &Hits, lex: &Lexicon, profile: Profile, emit: &mut E
     // text: a single presence feature cannot tell a prevention course built
     // on several critical cues around a list of practices from a promotional
     // one with a boilerplate "mise en garde".
-    let distinct = |k: CueKind| cue_ids.iter().filter(|&&c| lex.cues[c].kind == k).count();
+    let distinct =
+        |k: CueKind| cue_ids.iter().filter(|&&c| lex.cues[c].kind == k && lex.cues[c].frame.is_none()).count();
     let (ncrit, nwarn) = (distinct(CueKind::Critical), distinct(CueKind::Warning));
     let bin = |n: usize| match n {
         0 => "0",
@@ -258,6 +267,165 @@ pub fn named_features(hits: &Hits, lex: &Lexicon, profile: Profile, emit: &mut E
     if ncrit == 0 && !strong.is_empty() {
         put(&["x:", kind, ":practice-without-critical"], &strong_spans);
     }
+}
+
+/// The sentence a vocabulary hit lies in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Sentence {
+    /// Sentences are numbered from the start of the text.
+    pub index: u32,
+    /// The sentence ends with a question mark.
+    pub question: bool,
+}
+
+/// The sentence of each practice hit and each cue hit of a text, in the
+/// order of [`Hits::practices`] and [`Hits::cues`].
+#[derive(Debug, Clone, Default)]
+pub struct Sentences {
+    pub practices: Vec<Sentence>,
+    pub cues: Vec<Sentence>,
+    /// Prices written in the text (a number with €, euros…), with their
+    /// sentence.
+    pub prices: Vec<((usize, usize), Sentence)>,
+}
+
+/// Named features of who provides or speaks of the practices a text names
+/// or evokes (strong or weak terms), read sentence by sentence (after
+/// [`named_features`], same conventions):
+/// - `x:{kind}:frame:{frame}`: the text has a frame cue (recognised care, a
+///   lay or commercial provider, a request for material, someone else's
+///   words);
+/// - `x:{kind}:practice-with:{frame}`: a practice is named or evoked in the same
+///   sentence as a cue of that frame;
+/// - `x:{kind}:price`, `x:{kind}:practice-with:price`: a price is written
+///   in the text, in the same sentence as a practice (sessions sold);
+/// - `x:{kind}:practice-framed:{all|some|none}`: how many of the sentences
+///   naming a practice carry a care, request or hearsay frame (a report that
+///   names a practice only beside a hospital or a relative's opinion is not
+///   one that tells what a practitioner did);
+/// - `x:{kind}:practice-in-question`: a practice is named in a question.
+pub fn frame_features(hits: &Hits, sentences: &Sentences, lex: &Lexicon, profile: Profile, emit: &mut EmitNamed) {
+    let kind = profile.as_str();
+    let mut buf = String::with_capacity(64);
+    let mut put = |parts: &[&str], spans: &[(usize, usize)]| {
+        buf.clear();
+        parts.iter().for_each(|p| buf.push_str(p));
+        emit(&buf, spans);
+    };
+    let framed: Vec<(Frame, Sentence, (usize, usize))> = hits
+        .cues
+        .iter()
+        .zip(&sentences.cues)
+        .filter_map(|(h, s)| lex.cues[h.cue].frame.map(|f| (f, *s, (h.start, h.end))))
+        .collect();
+    // Mentions of practices, strong or weak: a weak term ("cure détox") is
+    // also a mention whose setting tells who provides it.
+    let mentions: Vec<(Sentence, (usize, usize))> =
+        hits.practices.iter().zip(&sentences.practices).map(|(h, s)| (*s, (h.start, h.end))).collect();
+    for f in Frame::ALL {
+        let cues: Vec<(usize, usize)> = framed.iter().filter(|x| x.0 == f).map(|x| x.2).collect();
+        if cues.is_empty() {
+            continue;
+        }
+        put(&["x:", kind, ":frame:", f.as_str()], &cues);
+        let mut ids: Vec<usize> =
+            hits.cues.iter().filter(|h| lex.cues[h.cue].frame == Some(f)).map(|h| h.cue).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        for c in ids {
+            let spans: Vec<(usize, usize)> =
+                hits.cues.iter().filter(|h| h.cue == c).map(|h| (h.start, h.end)).collect();
+            put(&["x:", kind, ":frame-cue:", &lex.cues[c].id], &spans);
+        }
+        let mut spans: Vec<(usize, usize)> = Vec::new();
+        for (s, span) in &mentions {
+            let near: Vec<(usize, usize)> =
+                framed.iter().filter(|x| x.0 == f && x.1.index == s.index).map(|x| x.2).collect();
+            if !near.is_empty() {
+                spans.push(*span);
+                spans.extend(near);
+            }
+        }
+        if !spans.is_empty() {
+            spans.sort_unstable();
+            spans.dedup();
+            put(&["x:", kind, ":practice-with:", f.as_str()], &spans);
+        }
+    }
+    if !sentences.prices.is_empty() {
+        let spans: Vec<(usize, usize)> = sentences.prices.iter().map(|p| p.0).collect();
+        put(&["x:", kind, ":price"], &spans);
+        let mut with: Vec<(usize, usize)> = Vec::new();
+        for (s, span) in &mentions {
+            let near: Vec<(usize, usize)> =
+                sentences.prices.iter().filter(|p| p.1.index == s.index).map(|p| p.0).collect();
+            if !near.is_empty() {
+                with.push(*span);
+                with.extend(near);
+            }
+        }
+        if !with.is_empty() {
+            with.sort_unstable();
+            with.dedup();
+            put(&["x:", kind, ":practice-with:price"], &with);
+        }
+    }
+    if mentions.is_empty() {
+        return;
+    }
+    let distancing = |f: Frame| matches!(f, Frame::Care | Frame::Request | Frame::Hearsay);
+    let (mut inside, mut outside) = (Vec::new(), Vec::new());
+    for (s, span) in &mentions {
+        let near: Vec<(usize, usize)> =
+            framed.iter().filter(|x| distancing(x.0) && x.1.index == s.index).map(|x| x.2).collect();
+        if near.is_empty() {
+            outside.push(*span);
+        } else {
+            inside.push(*span);
+            inside.extend(near);
+        }
+    }
+    let how = match (inside.is_empty(), outside.is_empty()) {
+        (false, true) => "all",
+        (false, false) => "some",
+        _ => "none",
+    };
+    let mut spans = inside;
+    spans.extend(outside);
+    spans.sort_unstable();
+    spans.dedup();
+    put(&["x:", kind, ":practice-framed:", how], &spans);
+    let asked: Vec<(usize, usize)> = mentions.iter().filter(|x| x.0.question).map(|x| x.1).collect();
+    if !asked.is_empty() {
+        put(&["x:", kind, ":practice-in-question"], &asked);
+    }
+}
+
+/// A reviewer's wording of the frame features of [`frame_features`]
+/// (`what` and `value` as in `x:{kind}:{what}:{value}`), or `None` for
+/// other features.
+pub fn describe_frame_feature(what: &str, value: &str) -> Option<String> {
+    let frame = |v: &str| match v {
+        "care" => "le soin reconnu (soignant, établissement, remboursement)",
+        "lay" => "le praticien non soignant ou la vente",
+        "request" => "la demande de documents, d'entretien ou de relecture",
+        "hearsay" => "les propos ou lectures d'un tiers",
+        "price" => "un prix",
+        _ => "le cadre",
+    };
+    Some(match what {
+        "frame" => format!("cadre du texte : {}", frame(value)),
+        "price" => "prix mentionné (somme en euros)".into(),
+        "frame-cue" => format!("indice de cadre : {value}"),
+        "practice-with" => format!("pratique nommée ou évoquée dans la même phrase que {}", frame(value)),
+        "practice-framed" => match value {
+            "all" => "pratique nommée ou évoquée seulement dans des phrases de soin reconnu, de demande ou de propos rapportés".into(),
+            "some" => "pratique nommée ou évoquée en partie dans des phrases de soin reconnu, de demande ou de propos rapportés".into(),
+            _ => "pratique nommée ou évoquée hors de tout cadre de soin reconnu, de demande ou de propos rapportés".into(),
+        },
+        "practice-in-question" => "pratique nommée ou évoquée dans une question".into(),
+        _ => return None,
+    })
 }
 
 /// Sorts (key, spans) pairs by key and merges the spans of equal keys.

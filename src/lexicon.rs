@@ -133,6 +133,36 @@ impl CueKind {
     }
 }
 
+/// Who provides or speaks of what a text mentions, for cues that describe
+/// the setting of a mention rather than raise or lower concern by
+/// themselves. A practice named in the same sentence as a care frame (a
+/// clinician prescribes it, a hospital runs it) or as someone else's words
+/// reads differently from one named as what a lay practitioner sells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum Frame {
+    /// Recognised care: a named clinician, a care institution, reimbursement.
+    Care,
+    /// A lay or commercial provider: self-styled titles, sessions sold, ads.
+    Lay,
+    /// A request for material, an interview or a review, not a case.
+    Request,
+    /// Someone else's words: what a relative says, what was read or seen.
+    Hearsay,
+}
+
+impl Frame {
+    pub const ALL: [Frame; 4] = [Frame::Care, Frame::Lay, Frame::Request, Frame::Hearsay];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Frame::Care => "care",
+            Frame::Lay => "lay",
+            Frame::Request => "request",
+            Frame::Hearsay => "hearsay",
+        }
+    }
+}
+
 /// How much a cue weighs on its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "kebab-case")]
@@ -199,6 +229,10 @@ pub struct Cue {
     pub strength: Strength,
     pub label: String,
     pub terms: Vec<String>,
+    /// For frame cues: which setting they describe. Frame cues count in
+    /// named features by their own entry and through the frame features,
+    /// not in the counts of their kind.
+    pub frame: Option<Frame>,
     pub line: usize,
 }
 
@@ -279,6 +313,8 @@ struct RawCue {
     strength: Strength,
     label: String,
     terms: Vec<Spanned<String>>,
+    #[serde(default)]
+    frame: Option<Frame>,
 }
 
 #[derive(Deserialize)]
@@ -495,6 +531,7 @@ impl Lexicon {
                 strength: c.strength,
                 label: c.label.clone(),
                 terms: c.terms.iter().map(|t| t.get_ref().trim().to_string()).collect(),
+                frame: c.frame,
                 line,
             });
         }

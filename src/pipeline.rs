@@ -9,7 +9,10 @@
 
 use crate::analysis::{analyze, word::WordCache};
 use crate::classifier::MAX_SPANS;
-use crate::features::{hash_name, named_features, token_features, token_scale, Collector, FeatureSink, SparseVec};
+use crate::features::{
+    frame_features, hash_name, named_features, token_features, token_scale, Collector, FeatureSink, Sentence,
+    Sentences, SparseVec,
+};
 use crate::lexicon::Lexicon;
 use crate::matcher::{Hits, MatchHow, Matcher};
 use crate::profile::Profile;
@@ -43,6 +46,10 @@ pub struct Pipeline {
 #[derive(Default)]
 pub struct Walk {
     all: Hits,
+    /// The sentence of each hit in `all` (practices and cues).
+    sentences: Sentences,
+    /// Sentence ends seen in the windows walked so far.
+    ends: u32,
     n: usize,
     /// When set, hits are kept only as far as results use them (see
     /// [`Walk::bounded`]).
@@ -69,33 +76,45 @@ impl Walk {
     /// them. Results are the same as with every hit kept: evidence shows the
     /// first `MAX_SPANS` spans, named features depend on which practices and
     /// cues are present, and explanations show the first three spans of each.
+    /// One exception: the sentence features of [`frame_features`] (a practice
+    /// in the same sentence as a frame cue, a price or a question) only see
+    /// the hits kept, so a text where such a sentence comes only after the
+    /// first `MAX_SPANS` hits of every entry in it can score differently
+    /// when streamed (`stream.rs`) than when held whole.
     pub fn bounded() -> Walk {
         Walk { kept: Some(Kept::default()), ..Walk::default() }
     }
 
-    fn absorb(&mut self, hits: Hits) {
+    fn absorb(&mut self, hits: Hits, sentences: Sentences) {
         let Some(k) = &mut self.kept else {
             self.all.practices.extend(hits.practices);
             self.all.cues.extend(hits.cues);
             self.all.lookalikes.extend(hits.lookalikes);
+            self.sentences.practices.extend(sentences.practices);
+            self.sentences.cues.extend(sentences.cues);
+            self.sentences.prices.extend(sentences.prices);
             return;
         };
-        for h in hits.practices {
+        for (h, s) in hits.practices.into_iter().zip(sentences.practices) {
             let (n, typo_kept) = k.practices.entry((h.practice, h.weak)).or_default();
             let late_typo = h.how == MatchHow::Typo && !*typo_kept;
             if *n < MAX_SPANS || late_typo {
                 *n += 1;
                 *typo_kept |= h.how == MatchHow::Typo;
                 self.all.practices.push(h);
+                self.sentences.practices.push(s);
             }
         }
-        for h in hits.cues {
+        for (h, s) in hits.cues.into_iter().zip(sentences.cues) {
             let n = k.cues.entry(h.cue).or_default();
             if *n < MAX_SPANS {
                 *n += 1;
                 self.all.cues.push(h);
+                self.sentences.cues.push(s);
             }
         }
+        let room = MAX_SPANS.saturating_sub(self.sentences.prices.len());
+        self.sentences.prices.extend(sentences.prices.into_iter().take(room));
         for h in hits.lookalikes {
             let n = k.lookalikes.entry(h.0).or_default();
             if *n < MAX_SPANS {
@@ -144,6 +163,126 @@ pub fn window_end(rest: &str, max: usize) -> usize {
         }
     }
     end
+}
+
+/// A sentence end: its byte position, and whether it is a question mark.
+type SentenceEnd = (usize, bool);
+
+/// What a byte can start, for the one pass of [`scan`]: 1 a sentence end
+/// (`\n`, `?`, `!`), 2 a full stop, 3 a digit, 0 nothing.
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    t[b'\n' as usize] = 1;
+    t[b'?' as usize] = 1;
+    t[b'!' as usize] = 1;
+    t[b'.' as usize] = 2;
+    let mut d = b'0';
+    while d <= b'9' {
+        t[d as usize] = 3;
+        d += 1;
+    }
+    t
+};
+
+/// One pass over a window: its sentence ends (position, is a question mark)
+/// — a line break, `?`, `!`, or a full stop followed by a space or the end
+/// of the window (not the dot of "3.5" or of an address) — and its prices:
+/// a number (digits, with spaces, dots or commas between groups) followed,
+/// after at most one space, by `€`, `euro(s)`, `EUR`, or a bare `e` ending
+/// the word as typed on a phone ("3800e", or "30e la séance": a short number
+/// with a bare `e` is an ordinal, "3e étage", unless a price's "la", "le",
+/// "par" or "pour" follows).
+fn scan(window: &str) -> (Vec<SentenceEnd>, Vec<(usize, usize)>) {
+    let b = window.as_bytes();
+    let (mut breaks, mut prices) = (Vec::new(), Vec::new());
+    let mut i = 0;
+    while i < b.len() {
+        match CLASS[b[i] as usize] {
+            0 => i += 1,
+            1 => {
+                breaks.push((i, b[i] == b'?'));
+                i += 1;
+            }
+            2 => {
+                if b.get(i + 1).is_none_or(|c| c.is_ascii_whitespace()) {
+                    breaks.push((i, false));
+                }
+                i += 1;
+            }
+            _ => {
+                if i > 0 && b[i - 1].is_ascii_alphanumeric() {
+                    i += 1;
+                    continue;
+                }
+                let (end, price) = price_at(window, i);
+                prices.extend(price);
+                // Dots inside the number ("1.497") end no sentence.
+                i = end;
+            }
+        }
+    }
+    (breaks, prices)
+}
+
+/// The number starting at byte `start` (a digit that starts a word): where
+/// it ends, and its range with the currency when it is a price.
+fn price_at(window: &str, start: usize) -> (usize, Option<(usize, usize)>) {
+    let b = window.as_bytes();
+    let mut end = start;
+    while end < b.len() && b[end].is_ascii_digit() {
+        end += 1;
+        // groups: "1 497", "1.497", "12,50"
+        let sep = |j: usize| j + 1 < b.len() && matches!(b[j], b' ' | b'.' | b',') && b[j + 1].is_ascii_digit();
+        if sep(end) {
+            end += 1;
+        }
+    }
+    let mut j = end;
+    for space in [" ", "\u{a0}", "\u{202f}"] {
+        if window[j..].starts_with(space) {
+            j += space.len();
+            break;
+        }
+    }
+    let rest = &b[j..];
+    let word_end = |n: usize| rest.get(n).is_none_or(|c| !c.is_ascii_alphanumeric());
+    let starts = |w: &str| rest.len() >= w.len() && rest[..w.len()].eq_ignore_ascii_case(w.as_bytes());
+    let unit = if rest.starts_with("€".as_bytes()) {
+        Some('€'.len_utf8())
+    } else if starts("euros") {
+        Some(5)
+    } else if starts("euro") && word_end(4) {
+        Some(4)
+    } else if rest.starts_with(b"EUR") && word_end(3) {
+        Some(3)
+    } else if j == end
+        && (rest.starts_with(b"e") || rest.starts_with(b"E"))
+        && word_end(1)
+        && (end - start >= 3 || [" la ", " le ", " par ", " pour "].iter().any(|w| rest[1..].starts_with(w.as_bytes())))
+    {
+        Some(1)
+    } else {
+        None
+    };
+    (end, unit.map(|n| (start, j + n)))
+}
+
+/// The sentence of each hit of one window (offsets still relative to the
+/// window), numbered across the whole text: `ends` counts the sentence ends
+/// of the windows before this one and is advanced past this window's.
+fn sentences_of(window: &str, hits: &Hits, ends: &mut u32) -> Sentences {
+    let (breaks, prices) = scan(window);
+    let at = |pos: usize| {
+        let i = breaks.partition_point(|b| b.0 < pos);
+        Sentence { index: *ends + i as u32, question: breaks.get(i).is_some_and(|b| b.1) }
+    };
+    let out = Sentences {
+        practices: hits.practices.iter().map(|h| at(h.start)).collect(),
+        cues: hits.cues.iter().map(|h| at(h.start)).collect(),
+        prices: prices.into_iter().map(|p| (p, at(p.0))).collect(),
+    };
+    *ends += breaks.len() as u32;
+    out
 }
 
 impl Pipeline {
@@ -198,6 +337,7 @@ impl Pipeline {
         let mut hits = self.matcher.find(&a);
         token_features(&a, base, sink);
         w.n += a.content.len();
+        let mut sentences = sentences_of(window, &hits, &mut w.ends);
         for h in &mut hits.practices {
             h.start += base;
             h.end += base;
@@ -210,13 +350,19 @@ impl Pipeline {
             h.1 += base;
             h.2 += base;
         }
-        w.absorb(hits);
+        for p in &mut sentences.prices {
+            p.0 .0 += base;
+            p.0 .1 += base;
+        }
+        w.absorb(hits, sentences);
     }
 
     /// Ends a walk: scales the token features and emits the named ones.
     pub fn walk_end(&self, w: Walk, profile: Profile, sink: &mut impl FeatureSink) -> Hits {
         sink.scale_tokens(token_scale(w.n));
-        named_features(&w.all, &self.lexicon, profile, &mut |name, spans| sink.named(name, hash_name(name), spans));
+        let mut emit = |name: &str, spans: &[(usize, usize)]| sink.named(name, hash_name(name), spans);
+        named_features(&w.all, &self.lexicon, profile, &mut emit);
+        frame_features(&w.all, &w.sentences, &self.lexicon, profile, &mut emit);
         w.all
     }
 
@@ -237,6 +383,30 @@ impl Pipeline {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prices_are_numbers_with_a_currency() {
+        let text = "Trois séances à 60 €, 1 497 € le module, 30e la seance, payé 90 euros, 12,50€ ou 5 EUR, 3800e. \
+                    En 2019, 3e étage, le 2e degré, 4 eurodéputés.";
+        let found: Vec<&str> = scan(text).1.into_iter().map(|(a, b)| &text[a..b]).collect();
+        assert_eq!(found, ["60 €", "1 497 €", "30e", "90 euros", "12,50€", "5 EUR", "3800e"]);
+    }
+
+    #[test]
+    fn sentences_number_hits_and_mark_questions() {
+        let p = Pipeline::new(Lexicon::builtin());
+        let mut ws = Workspace::default();
+        let text =
+            "Ma sœur voit une naturopathe. Est-ce que la kinésiologie est sérieuse ?\nLe reiki à 50 € la séance.";
+        let mut w = Walk::new();
+        p.walk_window(&mut w, 0, text, &mut ws, &mut Collector::new(Profile::Report, false));
+        let s = &w.sentences.practices;
+        assert_eq!(s.len(), 3);
+        assert!(s[0].index < s[1].index && s[1].index < s[2].index);
+        assert_eq!(s.iter().map(|s| s.question).collect::<Vec<_>>(), [false, true, false]);
+        assert_eq!(w.sentences.prices.len(), 1);
+        assert_eq!(w.sentences.prices[0].1.index, s[2].index);
+    }
 
     #[test]
     fn windows_cover_the_text_exactly_and_cut_at_spaces() {

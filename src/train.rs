@@ -101,7 +101,17 @@ struct Columns {
 /// Keeps the features most associated with the label on the training rows:
 /// those present in at least `min_df` rows, ranked by the χ² statistic of
 /// presence against the label (ties by hash, so selection is deterministic).
-fn select_columns(x: &[SparseVec], rows: &[usize], y: &[bool], min_df: usize, max: usize) -> Columns {
+/// The combination features (`x:`, a few dozen) are always kept when
+/// frequent enough: they are built to matter in combination with others (a
+/// practice named beside a care frame), which their own χ² misjudges.
+fn select_columns(
+    x: &[SparseVec],
+    rows: &[usize],
+    y: &[bool],
+    min_df: usize,
+    max: usize,
+    names: Option<&FxHashMap<u64, String>>,
+) -> Columns {
     let mut df: FxHashMap<u64, (u32, u32)> = FxHashMap::default();
     for &r in rows {
         for &(h, _) in &x[r] {
@@ -125,7 +135,8 @@ fn select_columns(x: &[SparseVec], rows: &[usize], y: &[bool], min_df: usize, ma
             let (c, d) = (pos - a, neg - b);
             let den = (a + b) * (c + d) * (a + c) * (b + d);
             let chi2 = if den > 0.0 { n * (a * d - b * c).powi(2) / den } else { 0.0 };
-            (h, chi2)
+            let combination = names.and_then(|m| m.get(&h)).is_some_and(|n| n.starts_with("x:"));
+            (h, if combination { f64::INFINITY } else { chi2 })
         })
         .collect();
     kept.sort_unstable_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal).then(a.0.cmp(&b.0)));
@@ -222,20 +233,31 @@ impl Learner {
     }
 }
 
-/// Out-of-fold raw scores of `score_rows` under each learner, each fitted on
-/// the `rows` outside the scored row's fold. All (learner, fold)
+/// What a cross-validated model learns: fitted on `rows` (outside the
+/// scored row's fold) to predict `y`, scoring `score_rows`; with
+/// `keep_combinations`, feature selection keeps every combination feature
+/// (the flag model; the urgency model selects by χ² alone).
+#[derive(Clone, Copy)]
+struct Task<'a> {
+    rows: &'a [usize],
+    score_rows: &'a [usize],
+    y: &'a [bool],
+    keep_combinations: bool,
+}
+
+/// Out-of-fold raw scores of the task's `score_rows` under each learner,
+/// each fitted on its `rows` outside the scored row's fold. All (learner, fold)
 /// fits go to the thread pool at once, longest first, so that no core idles
 /// while the other finishes a round (five folds on two cores would leave one
 /// core alone for the last fold of each learner).
 fn out_of_fold_each(
     learners: &[Learner],
     f: &Featurized,
-    rows: &[usize],
-    score_rows: &[usize],
-    y: &[bool],
+    task: &Task,
     folds: &[usize],
     o: &TrainOptions,
 ) -> Result<Vec<Vec<f32>>, String> {
+    let Task { rows, score_rows, y, keep_combinations } = *task;
     let k = o.folds.max(2);
     let jobs: Vec<(usize, usize)> = (0..learners.len()).flat_map(|l| (0..k).map(move |fold| (l, fold))).collect();
     let per_job: Vec<Result<Vec<(usize, f32)>, String>> = jobs
@@ -249,7 +271,7 @@ fn out_of_fold_each(
                 return Ok(Vec::new());
             }
             let t = std::time::Instant::now();
-            let cols = select_columns(&f.x, &train, y, o.min_df, o.max_features);
+            let cols = select_columns(&f.x, &train, y, o.min_df, o.max_features, keep_combinations.then_some(&f.names));
             let ty: Vec<bool> = train.iter().map(|&r| y[r]).collect();
             let m = dense(&f.x, &train, &cols);
             let t1 = t.elapsed();
@@ -374,7 +396,8 @@ pub fn train(
     let mut learners = BTreeMap::new();
     let mut fitted: Vec<(Learner, Vec<f32>, Platt)> = Vec::new();
     let pair = [Learner::Logistic, Learner::ElasticNet];
-    for (learner, raw) in pair.into_iter().zip(out_of_fold_each(&pair, &f, &all, &all, &y, &folds, o)?) {
+    let flag_task = Task { rows: &all, score_rows: &all, y: &y, keep_combinations: true };
+    for (learner, raw) in pair.into_iter().zip(out_of_fold_each(&pair, &f, &flag_task, &folds, o)?) {
         let cal = platt(&raw, &y)?;
         fitted.push((learner, raw, cal));
     }
@@ -414,7 +437,10 @@ pub fn train(
     let (urgent_cal, urgent_at, urgent_oof, urgent_fold_at) =
         if urgent_rows.iter().any(|&r| yu[r]) && urgent_rows.iter().any(|&r| !yu[r]) {
             let reports: Vec<usize> = (0..items.len()).filter(|&i| items[i].kind == Profile::Report).collect();
-            let raw_all = out_of_fold_each(&[Learner::Logistic], &f, &urgent_rows, &reports, &yu, &folds, o)?.remove(0);
+            let raw_all = {
+                let task = Task { rows: &urgent_rows, score_rows: &reports, y: &yu, keep_combinations: false };
+                out_of_fold_each(&[Learner::Logistic], &f, &task, &folds, o)?.remove(0)
+            };
             let mut raw = vec![f32::NAN; items.len()];
             for (&r, &s) in reports.iter().zip(&raw_all) {
                 raw[r] = s;
@@ -466,7 +492,7 @@ pub fn train(
 
     trace("out-of-fold report");
     // 5. final models on everything.
-    let cols = select_columns(&f.x, &all, &y, o.min_df, o.max_features);
+    let cols = select_columns(&f.x, &all, &y, o.min_df, o.max_features, Some(&f.names));
     let fit = match learner {
         Learner::Mean => {
             let m = dense(&f.x, &all, &cols);
@@ -484,7 +510,7 @@ pub fn train(
     };
     let flag = export(learner, &fit, &cols, &f, calibration);
     let urgent = if urgent_at < 1.0 {
-        let ucols = select_columns(&f.x, &urgent_rows, &yu, o.min_df, o.max_features);
+        let ucols = select_columns(&f.x, &urgent_rows, &yu, o.min_df, o.max_features, None);
         let uy: Vec<bool> = urgent_rows.iter().map(|&r| yu[r]).collect();
         let ufit = Learner::Logistic.fit(dense(&f.x, &urgent_rows, &ucols), &uy, o.alpha)?;
         export(Learner::Logistic, &ufit, &ucols, &f, urgent_cal)
