@@ -304,7 +304,7 @@ pub struct Sentences {
 ///   names a practice only beside a hospital or a relative's opinion is not
 ///   one that tells what a practitioner did);
 /// - `x:{kind}:practice-in-question`: a practice is named in a question.
-pub fn frame_features(hits: &Hits, sentences: &Sentences, lex: &Lexicon, profile: Profile, emit: &mut EmitNamed) {
+pub fn frame_features(hits: &Hits, state: &FrameState, lex: &Lexicon, profile: Profile, emit: &mut EmitNamed) {
     let kind = profile.as_str();
     let mut buf = String::with_capacity(64);
     let mut put = |parts: &[&str], spans: &[(usize, usize)]| {
@@ -312,18 +312,9 @@ pub fn frame_features(hits: &Hits, sentences: &Sentences, lex: &Lexicon, profile
         parts.iter().for_each(|p| buf.push_str(p));
         emit(&buf, spans);
     };
-    let framed: Vec<(Frame, Sentence, (usize, usize))> = hits
-        .cues
-        .iter()
-        .zip(&sentences.cues)
-        .filter_map(|(h, s)| lex.cues[h.cue].frame.map(|f| (f, *s, (h.start, h.end))))
-        .collect();
-    // Mentions of practices, strong or weak: a weak term ("cure détox") is
-    // also a mention whose setting tells who provides it.
-    let mentions: Vec<(Sentence, (usize, usize))> =
-        hits.practices.iter().zip(&sentences.practices).map(|(h, s)| (*s, (h.start, h.end))).collect();
-    for f in Frame::ALL {
-        let cues: Vec<(usize, usize)> = framed.iter().filter(|x| x.0 == f).map(|x| x.2).collect();
+    for (k, f) in Frame::ALL.into_iter().enumerate() {
+        let cues: Vec<(usize, usize)> =
+            hits.cues.iter().filter(|h| lex.cues[h.cue].frame == Some(f)).map(|h| (h.start, h.end)).collect();
         if cues.is_empty() {
             continue;
         }
@@ -337,67 +328,142 @@ pub fn frame_features(hits: &Hits, sentences: &Sentences, lex: &Lexicon, profile
                 hits.cues.iter().filter(|h| h.cue == c).map(|h| (h.start, h.end)).collect();
             put(&["x:", kind, ":frame-cue:", &lex.cues[c].id], &spans);
         }
-        let mut spans: Vec<(usize, usize)> = Vec::new();
-        for (s, span) in &mentions {
-            let near: Vec<(usize, usize)> =
-                framed.iter().filter(|x| x.0 == f && x.1.index == s.index).map(|x| x.2).collect();
-            if !near.is_empty() {
-                spans.push(*span);
-                spans.extend(near);
-            }
-        }
-        if !spans.is_empty() {
-            spans.sort_unstable();
-            spans.dedup();
-            put(&["x:", kind, ":practice-with:", f.as_str()], &spans);
+        if !state.with[k].is_empty() {
+            put(&["x:", kind, ":practice-with:", f.as_str()], &state.with[k]);
         }
     }
-    if !sentences.prices.is_empty() {
-        let spans: Vec<(usize, usize)> = sentences.prices.iter().map(|p| p.0).collect();
-        put(&["x:", kind, ":price"], &spans);
-        let mut with: Vec<(usize, usize)> = Vec::new();
-        for (s, span) in &mentions {
-            let near: Vec<(usize, usize)> =
-                sentences.prices.iter().filter(|p| p.1.index == s.index).map(|p| p.0).collect();
-            if !near.is_empty() {
-                with.push(*span);
-                with.extend(near);
-            }
-        }
-        if !with.is_empty() {
-            with.sort_unstable();
-            with.dedup();
-            put(&["x:", kind, ":practice-with:price"], &with);
+    if !state.prices.is_empty() {
+        put(&["x:", kind, ":price"], &state.prices);
+        if !state.with[PRICE].is_empty() {
+            put(&["x:", kind, ":practice-with:price"], &state.with[PRICE]);
         }
     }
-    if mentions.is_empty() {
+    if state.inside.is_empty() && state.outside.is_empty() {
         return;
     }
-    let distancing = |f: Frame| matches!(f, Frame::Care | Frame::Request | Frame::Hearsay);
-    let (mut inside, mut outside) = (Vec::new(), Vec::new());
-    for (s, span) in &mentions {
-        let near: Vec<(usize, usize)> =
-            framed.iter().filter(|x| distancing(x.0) && x.1.index == s.index).map(|x| x.2).collect();
-        if near.is_empty() {
-            outside.push(*span);
-        } else {
-            inside.push(*span);
-            inside.extend(near);
-        }
-    }
-    let how = match (inside.is_empty(), outside.is_empty()) {
+    let how = match (state.inside.is_empty(), state.outside.is_empty()) {
         (false, true) => "all",
         (false, false) => "some",
         _ => "none",
     };
-    let mut spans = inside;
-    spans.extend(outside);
+    let mut spans = state.inside.clone();
+    spans.extend(&state.outside);
     spans.sort_unstable();
     spans.dedup();
     put(&["x:", kind, ":practice-framed:", how], &spans);
-    let asked: Vec<(usize, usize)> = mentions.iter().filter(|x| x.0.question).map(|x| x.1).collect();
-    if !asked.is_empty() {
-        put(&["x:", kind, ":practice-in-question"], &asked);
+    if !state.asked.is_empty() {
+        put(&["x:", kind, ":practice-in-question"], &state.asked);
+    }
+}
+
+/// Index of the price pairs in [`FrameState::with`], after the frames.
+const PRICE: usize = 4;
+
+/// Spans kept per sentence feature: the first ones in the text, enough for
+/// any explanation (which shows three).
+const FRAME_SPANS: usize = 20;
+
+/// What [`frame_features`] needs from the sentences of a text, gathered
+/// window by window as the hits are found, before a streamed walk caps the
+/// hits it keeps (see [`crate::pipeline::Walk::bounded`]): so a text held
+/// whole and the same text streamed give the same sentence features, however
+/// many hits come before the sentence that pairs a practice with a frame.
+/// Each list holds the first [`FRAME_SPANS`] spans in text order, sorted.
+#[derive(Debug, Clone, Default)]
+pub struct FrameState {
+    /// Mentions and frame cues sharing a sentence, per frame (in
+    /// [`Frame::ALL`] order), then mentions and prices ([`PRICE`]).
+    with: [Vec<(usize, usize)>; 5],
+    /// Mentions in a sentence with a care, request or hearsay cue (and
+    /// those cues), and mentions in a sentence with none.
+    inside: Vec<(usize, usize)>,
+    outside: Vec<(usize, usize)>,
+    /// Mentions in a sentence that ends with a question mark.
+    asked: Vec<(usize, usize)>,
+    prices: Vec<(usize, usize)>,
+    /// The last sentence seen, which the next window may continue.
+    open: Option<OpenSentence>,
+}
+
+/// A sentence's practice mentions, frame cues and prices.
+#[derive(Debug, Clone, Default)]
+struct OpenSentence {
+    index: u32,
+    mentions: Vec<(usize, usize)>,
+    framed: Vec<(Frame, (usize, usize))>,
+    prices: Vec<(usize, usize)>,
+}
+
+/// Adds `spans` to a sorted list that keeps its first [`FRAME_SPANS`].
+fn keep_first(list: &mut Vec<(usize, usize)>, spans: impl IntoIterator<Item = (usize, usize)>) {
+    list.extend(spans);
+    list.sort_unstable();
+    list.dedup();
+    list.truncate(FRAME_SPANS);
+}
+
+impl FrameState {
+    /// Takes in one window's hits (offsets in the whole text) and the
+    /// sentence of each (`sentences`, in the order of the hits).
+    pub fn absorb(&mut self, hits: &Hits, sentences: &Sentences, lex: &Lexicon) {
+        // (sentence, what, span): 0 a mention, 1 a frame cue, 2 a price.
+        let mut items: Vec<(u32, u8, Option<Frame>, (usize, usize))> = Vec::new();
+        for (h, s) in hits.practices.iter().zip(&sentences.practices) {
+            items.push((s.index, 0, None, (h.start, h.end)));
+            if s.question {
+                keep_first(&mut self.asked, [(h.start, h.end)]);
+            }
+        }
+        for (h, s) in hits.cues.iter().zip(&sentences.cues) {
+            if let Some(f) = lex.cues[h.cue].frame {
+                items.push((s.index, 1, Some(f), (h.start, h.end)));
+            }
+        }
+        for &(span, s) in &sentences.prices {
+            items.push((s.index, 2, None, span));
+            keep_first(&mut self.prices, [span]);
+        }
+        items.sort_by_key(|x| x.0);
+        for (index, what, frame, span) in items {
+            if self.open.as_ref().is_none_or(|o| o.index != index) {
+                self.close();
+                self.open = Some(OpenSentence { index, ..OpenSentence::default() });
+            }
+            let o = self.open.as_mut().expect("a sentence was just opened");
+            match (what, frame) {
+                (0, _) => o.mentions.push(span),
+                (1, Some(f)) => o.framed.push((f, span)),
+                _ => o.prices.push(span),
+            }
+        }
+    }
+
+    /// The text is read: the last sentence is complete.
+    pub fn finish(&mut self) {
+        self.close();
+    }
+
+    fn close(&mut self) {
+        let Some(o) = self.open.take() else { return };
+        if o.mentions.is_empty() {
+            return;
+        }
+        for (k, f) in Frame::ALL.into_iter().enumerate() {
+            let near: Vec<(usize, usize)> = o.framed.iter().filter(|x| x.0 == f).map(|x| x.1).collect();
+            if !near.is_empty() {
+                keep_first(&mut self.with[k], o.mentions.iter().copied().chain(near));
+            }
+        }
+        if !o.prices.is_empty() {
+            keep_first(&mut self.with[PRICE], o.mentions.iter().chain(&o.prices).copied());
+        }
+        let distancing = |f: Frame| matches!(f, Frame::Care | Frame::Request | Frame::Hearsay);
+        let near: Vec<(usize, usize)> = o.framed.iter().filter(|x| distancing(x.0)).map(|x| x.1).collect();
+        if near.is_empty() {
+            keep_first(&mut self.outside, o.mentions);
+        } else {
+            keep_first(&mut self.inside, o.mentions.into_iter().chain(near));
+        }
     }
 }
 

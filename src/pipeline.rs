@@ -10,8 +10,8 @@
 use crate::analysis::{analyze, word::WordCache};
 use crate::classifier::MAX_SPANS;
 use crate::features::{
-    frame_features, hash_name, named_features, token_features, token_scale, Collector, FeatureSink, Sentence,
-    Sentences, SparseVec,
+    frame_features, hash_name, named_features, token_features, token_scale, Collector, FeatureSink, FrameState,
+    Sentence, Sentences, SparseVec,
 };
 use crate::lexicon::Lexicon;
 use crate::matcher::{Hits, MatchHow, Matcher};
@@ -46,8 +46,8 @@ pub struct Pipeline {
 #[derive(Default)]
 pub struct Walk {
     all: Hits,
-    /// The sentence of each hit in `all` (practices and cues).
-    sentences: Sentences,
+    /// What the sentence features need, from every hit (kept or not).
+    frames: FrameState,
     /// Sentence ends seen in the windows walked so far.
     ends: u32,
     n: usize,
@@ -76,45 +76,36 @@ impl Walk {
     /// them. Results are the same as with every hit kept: evidence shows the
     /// first `MAX_SPANS` spans, named features depend on which practices and
     /// cues are present, and explanations show the first three spans of each.
-    /// One exception: the sentence features of [`frame_features`] (a practice
-    /// in the same sentence as a frame cue, a price or a question) only see
-    /// the hits kept, so a text where such a sentence comes only after the
-    /// first `MAX_SPANS` hits of every entry in it can score differently
-    /// when streamed (`stream.rs`) than when held whole.
+    /// The sentence features of [`frame_features`] (a practice in the same
+    /// sentence as a frame cue, a price or a question) are gathered from
+    /// every hit before this cap ([`FrameState`]).
     pub fn bounded() -> Walk {
         Walk { kept: Some(Kept::default()), ..Walk::default() }
     }
 
-    fn absorb(&mut self, hits: Hits, sentences: Sentences) {
+    fn absorb(&mut self, hits: Hits) {
         let Some(k) = &mut self.kept else {
             self.all.practices.extend(hits.practices);
             self.all.cues.extend(hits.cues);
             self.all.lookalikes.extend(hits.lookalikes);
-            self.sentences.practices.extend(sentences.practices);
-            self.sentences.cues.extend(sentences.cues);
-            self.sentences.prices.extend(sentences.prices);
             return;
         };
-        for (h, s) in hits.practices.into_iter().zip(sentences.practices) {
+        for h in hits.practices {
             let (n, typo_kept) = k.practices.entry((h.practice, h.weak)).or_default();
             let late_typo = h.how == MatchHow::Typo && !*typo_kept;
             if *n < MAX_SPANS || late_typo {
                 *n += 1;
                 *typo_kept |= h.how == MatchHow::Typo;
                 self.all.practices.push(h);
-                self.sentences.practices.push(s);
             }
         }
-        for (h, s) in hits.cues.into_iter().zip(sentences.cues) {
+        for h in hits.cues {
             let n = k.cues.entry(h.cue).or_default();
             if *n < MAX_SPANS {
                 *n += 1;
                 self.all.cues.push(h);
-                self.sentences.cues.push(s);
             }
         }
-        let room = MAX_SPANS.saturating_sub(self.sentences.prices.len());
-        self.sentences.prices.extend(sentences.prices.into_iter().take(room));
         for h in hits.lookalikes {
             let n = k.lookalikes.entry(h.0).or_default();
             if *n < MAX_SPANS {
@@ -354,15 +345,17 @@ impl Pipeline {
             p.0 .0 += base;
             p.0 .1 += base;
         }
-        w.absorb(hits, sentences);
+        w.frames.absorb(&hits, &sentences, &self.lexicon);
+        w.absorb(hits);
     }
 
     /// Ends a walk: scales the token features and emits the named ones.
-    pub fn walk_end(&self, w: Walk, profile: Profile, sink: &mut impl FeatureSink) -> Hits {
+    pub fn walk_end(&self, mut w: Walk, profile: Profile, sink: &mut impl FeatureSink) -> Hits {
+        w.frames.finish();
         sink.scale_tokens(token_scale(w.n));
         let mut emit = |name: &str, spans: &[(usize, usize)]| sink.named(name, hash_name(name), spans);
         named_features(&w.all, &self.lexicon, profile, &mut emit);
-        frame_features(&w.all, &w.sentences, &self.lexicon, profile, &mut emit);
+        frame_features(&w.all, &w.frames, &self.lexicon, profile, &mut emit);
         w.all
     }
 
@@ -398,14 +391,15 @@ mod tests {
         let mut ws = Workspace::default();
         let text =
             "Ma sœur voit une naturopathe. Est-ce que la kinésiologie est sérieuse ?\nLe reiki à 50 € la séance.";
-        let mut w = Walk::new();
-        p.walk_window(&mut w, 0, text, &mut ws, &mut Collector::new(Profile::Report, false));
-        let s = &w.sentences.practices;
+        let a = analyze(text, &mut ws.cache);
+        let hits = p.matcher.find(&a);
+        let sentences = sentences_of(text, &hits, &mut 0);
+        let s = &sentences.practices;
         assert_eq!(s.len(), 3);
         assert!(s[0].index < s[1].index && s[1].index < s[2].index);
         assert_eq!(s.iter().map(|s| s.question).collect::<Vec<_>>(), [false, true, false]);
-        assert_eq!(w.sentences.prices.len(), 1);
-        assert_eq!(w.sentences.prices[0].1.index, s[2].index);
+        assert_eq!(sentences.prices.len(), 1);
+        assert_eq!(sentences.prices[0].1.index, s[2].index);
     }
 
     #[test]

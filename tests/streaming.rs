@@ -209,3 +209,26 @@ proptest::proptest! {
         proptest::prop_assert_eq!(tw.warnings().iter().any(|w| w.contains("UTF-8")), lossy);
     }
 }
+
+#[test]
+fn a_sentence_pairing_a_practice_with_its_setting_counts_even_after_many_hits() {
+    // Thirty sentences naming reiki with no setting, then one where a
+    // hospital provides it: a streamed walk keeps only the first hits of
+    // each practice, but the sentence features are read before that cap.
+    let mut text = String::new();
+    for i in 0..30 {
+        text.push_str(&format!("Séance {i} de reiki chez un praticien du quartier. "));
+    }
+    text.push_str("À l'hôpital, l'oncologue a prescrit du reiki en soins de support.");
+    let c = Classifier::builtin().unwrap();
+    let names = c.with_workspace(|ws| c.pipeline().vector(&text, Profile::Report, ws, true).1);
+    assert!(
+        names.iter().any(|(_, n)| n == "x:report:practice-with:care"),
+        "the late sentence pairs the practice with care"
+    );
+    for profile in [Profile::Course, Profile::Report] {
+        let w = whole(&c, text.as_bytes(), profile);
+        let s = streamed(&c, text.as_bytes(), profile);
+        assert_eq!(s, w, "profile {profile:?}");
+    }
+}
