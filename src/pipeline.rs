@@ -188,6 +188,12 @@ fn scan(window: &str) -> (Vec<SentenceEnd>, Vec<(usize, usize)>) {
     let (mut breaks, mut prices) = (Vec::new(), Vec::new());
     let mut i = 0;
     while i < b.len() {
+        // Most of a text is letters and spaces: skip eight bytes at a time
+        // when none of them can matter.
+        if i + 8 <= b.len() && !may_matter(u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"))) {
+            i += 8;
+            continue;
+        }
         match CLASS[b[i] as usize] {
             0 => i += 1,
             1 => {
@@ -213,6 +219,28 @@ fn scan(window: &str) -> (Vec<SentenceEnd>, Vec<(usize, usize)>) {
         }
     }
     (breaks, prices)
+}
+
+/// False when none of the eight bytes of `x` is one that [`CLASS`] marks
+/// (a line break, `?`, `!`, `.`, a digit). May answer true for a chunk
+/// with none (the caller then reads it byte by byte), never false for one
+/// with some.
+#[inline(always)]
+fn may_matter(x: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let ascii = !x & HIGH;
+    // Low seven bits of each byte: the sums below cannot carry into the
+    // next byte.
+    let y = x & !HIGH;
+    // A zero byte of `y ^ c·ONES` is a byte equal to `c` (the borrow trick
+    // can also flag a byte above a true match: harmless here).
+    let has = |c: u8| {
+        let z = y ^ (c as u64 * ONES);
+        z.wrapping_sub(ONES) & !z
+    };
+    let digit = (y + (0x80 - 0x30) * ONES) & !(y + (0x80 - 0x3A) * ONES); // 0x30 ≤ y < 0x3A
+    ((has(b'\n') | has(b'?') | has(b'!') | has(b'.') | digit) & HIGH & ascii) != 0
 }
 
 /// The number starting at byte `start` (a digit that starts a word): where
@@ -376,6 +404,25 @@ impl Pipeline {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn a_chunk_skipped_by_the_fast_scan_holds_nothing_the_scan_reads(x in proptest::prelude::any::<u64>()) {
+            if !may_matter(x) {
+                proptest::prop_assert!(x.to_le_bytes().iter().all(|&b| CLASS[b as usize] == 0));
+            }
+        }
+    }
+
+    #[test]
+    fn the_fast_scan_skips_plain_words_and_stops_at_what_matters() {
+        assert!(!may_matter(u64::from_le_bytes(*b"abc defg")));
+        assert!(!may_matter(u64::from_le_bytes(*b"\xc3\xa9t\xc3\xa9 ab")));
+        assert!(!may_matter(u64::from_le_bytes(*b"l'a, b-c")));
+        for s in [b"abcdefg.", b"abc\ndefg", b"?bcdefgh", b"abcd!efg", b"abc 12 e", b"abcdefg9"] {
+            assert!(may_matter(u64::from_le_bytes(*s)), "{:?}", String::from_utf8_lossy(s));
+        }
+    }
 
     #[test]
     fn prices_are_numbers_with_a_currency() {
