@@ -29,7 +29,7 @@
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use std::path::PathBuf;
 use std::time::Duration;
-use vigie::analysis::{analyze, word::WordCache, word::WordInfo, Analysis};
+use vigie::analysis::{analyze, word::WordCache, Analysis};
 use vigie::features::{named_features, token_features, FeatureSink};
 use vigie::input::{records, CsvOptions, InputFormat};
 use vigie::matcher::{Hits, Matcher};

@@ -385,6 +385,16 @@ pub struct FrameState {
     open: Option<OpenSentence>,
 }
 
+/// What a sentence holds that the frame features read.
+#[derive(Debug, Clone, Copy)]
+enum InSentence {
+    /// A practice, named or evoked.
+    Mention,
+    /// A cue of this frame.
+    Framed(Frame),
+    Price,
+}
+
 /// A sentence's practice mentions, frame cues and prices.
 #[derive(Debug, Clone, Default)]
 struct OpenSentence {
@@ -406,34 +416,33 @@ impl FrameState {
     /// Takes in one window's hits (offsets in the whole text) and the
     /// sentence of each (`sentences`, in the order of the hits).
     pub fn absorb(&mut self, hits: &Hits, sentences: &Sentences, lex: &Lexicon) {
-        // (sentence, what, span): 0 a mention, 1 a frame cue, 2 a price.
-        let mut items: Vec<(u32, u8, Option<Frame>, (usize, usize))> = Vec::new();
+        let mut items: Vec<(u32, InSentence, (usize, usize))> = Vec::new();
         for (h, s) in hits.practices.iter().zip(&sentences.practices) {
-            items.push((s.index, 0, None, (h.start, h.end)));
+            items.push((s.index, InSentence::Mention, (h.start, h.end)));
             if s.question {
                 keep_first(&mut self.asked, [(h.start, h.end)]);
             }
         }
         for (h, s) in hits.cues.iter().zip(&sentences.cues) {
             if let Some(f) = lex.cues[h.cue].frame {
-                items.push((s.index, 1, Some(f), (h.start, h.end)));
+                items.push((s.index, InSentence::Framed(f), (h.start, h.end)));
             }
         }
         for &(span, s) in &sentences.prices {
-            items.push((s.index, 2, None, span));
+            items.push((s.index, InSentence::Price, span));
             keep_first(&mut self.prices, [span]);
         }
         items.sort_by_key(|x| x.0);
-        for (index, what, frame, span) in items {
+        for (index, what, span) in items {
             if self.open.as_ref().is_none_or(|o| o.index != index) {
                 self.close();
                 self.open = Some(OpenSentence { index, ..OpenSentence::default() });
             }
             let o = self.open.as_mut().expect("a sentence was just opened");
-            match (what, frame) {
-                (0, _) => o.mentions.push(span),
-                (1, Some(f)) => o.framed.push((f, span)),
-                _ => o.prices.push(span),
+            match what {
+                InSentence::Mention => o.mentions.push(span),
+                InSentence::Framed(f) => o.framed.push((f, span)),
+                InSentence::Price => o.prices.push(span),
             }
         }
     }
