@@ -133,17 +133,22 @@ pub fn token_features(a: &Analysis, base: usize, sink: &mut impl FeatureSink) {
 /// Receives a named feature's name and the text spans behind it.
 pub type EmitNamed<'e> = dyn FnMut(&str, &[(usize, usize)]) + 'e;
 
-/// The named (presence) features of a text, in a fixed order.
-pub fn named_features(hits: &Hits, lex: &Lexicon, profile: Profile, emit: &mut EmitNamed) {
-    let kind = profile.as_str();
-    // Names are assembled in one reused buffer: `format!` and a fresh string
-    // per feature cost more than the rest of this function.
+/// Emits a feature whose name is the concatenation of `parts`. Names are
+/// assembled in one reused buffer: `format!` and a fresh string per feature
+/// cost more than the rest of the named features.
+fn namer<'a, 'e>(emit: &'a mut EmitNamed<'e>) -> impl FnMut(&[&str], &[(usize, usize)]) + use<'a, 'e> {
     let mut buf = String::with_capacity(64);
-    let mut put = |parts: &[&str], spans: &[(usize, usize)]| {
+    move |parts, spans| {
         buf.clear();
         parts.iter().for_each(|p| buf.push_str(p));
         emit(&buf, spans);
-    };
+    }
+}
+
+/// The named (presence) features of a text, in a fixed order.
+pub fn named_features(hits: &Hits, lex: &Lexicon, profile: Profile, emit: &mut EmitNamed) {
+    let kind = profile.as_str();
+    let mut put = namer(emit);
     put(&["k:", kind], &[]);
     // Practices: strong first, then weak terms of practices not strongly found.
     let mut strong: Vec<usize> = hits.practices.iter().filter(|h| !h.weak).map(|h| h.practice).collect();
@@ -306,12 +311,7 @@ pub struct Sentences {
 /// - `x:{kind}:practice-in-question`: a practice is named in a question.
 pub fn frame_features(hits: &Hits, state: &FrameState, lex: &Lexicon, profile: Profile, emit: &mut EmitNamed) {
     let kind = profile.as_str();
-    let mut buf = String::with_capacity(64);
-    let mut put = |parts: &[&str], spans: &[(usize, usize)]| {
-        buf.clear();
-        parts.iter().for_each(|p| buf.push_str(p));
-        emit(&buf, spans);
-    };
+    let mut put = namer(emit);
     for (k, f) in Frame::ALL.into_iter().enumerate() {
         let cues: Vec<(usize, usize)> =
             hits.cues.iter().filter(|h| lex.cues[h.cue].frame == Some(f)).map(|h| (h.start, h.end)).collect();
