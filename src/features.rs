@@ -112,14 +112,10 @@ pub fn token_scale(n: usize) -> f32 {
 /// byte offset in the whole text.
 pub fn token_features(a: &Analysis, base: usize, sink: &mut impl FeatureSink) {
     let mut prev: Option<(usize, u32)> = None; // (token index, stem start)
-    let stems = a.stems.as_bytes();
     for (ci, &ti) in a.content.iter().enumerate() {
         let t = &a.tokens[ti as usize];
         sink.word((base + t.start as usize, base + t.end as usize), a.cache(), t.word);
-        // Where the stem ends, from the stem stream (stems are separated by
-        // one space) rather than from the word's cached analysis, which would
-        // be a cache miss per token.
-        let end = a.content.get(ci + 1).map_or(stems.len(), |&n| a.tokens[n as usize].stem_start as usize - 1);
+        let end = a.stem_end(ci) as usize;
         if let Some((pt, ps)) = prev {
             let pair = &a.stems[ps as usize..end];
             let h = xxh3_64_with_seed(pair.as_bytes(), seed::BIGRAM);

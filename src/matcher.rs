@@ -377,9 +377,7 @@ impl Matcher {
                 continue;
             }
             let s = t.key_start;
-            // The key's length from the token table, not the cached analysis
-            // (a cache miss per word).
-            let len = a.tokens.get(i + 1).map_or(keys.len() as u32, |n| n.key_start) - s;
+            let len = a.key_end(i) - s;
             let after = a.cache().memo(t.word, self.id, slot, || ac.after_word(a.word(t).key.text.as_bytes()));
             ac.walk_after(keys, s as usize, len as usize, after, |p, e| {
                 if let Some(we) = Self::accept_end(a, e as u32) {
@@ -441,11 +439,11 @@ impl Matcher {
         // One typo in long single words not matched otherwise.
         if !self.typo_terms.is_empty() {
             for (i, t) in a.tokens.iter().enumerate().filter(|&(i, _)| bits[i] & TYPO_SIZED != 0) {
-                // The key's end from the token table: the word's cached
-                // analysis is only read when the lookup is not remembered
-                // (reading it for every long word cost a cache miss each).
+                // The word's cached analysis is only read when the lookup is
+                // not remembered (reading it for every long word cost a
+                // cache miss each).
                 let s = t.key_start;
-                let e = a.tokens.get(i + 1).map_or(a.keys.len() as u32, |n| n.key_start);
+                let e = a.key_end(i);
                 if cands.iter().any(|c| c.0 < e && c.1 > s) || looks.iter().any(|l| l.1 < e && l.3 > s) {
                     continue;
                 }
@@ -489,8 +487,7 @@ impl Matcher {
             }
             let t = &a.tokens[ti as usize];
             let s = t.stem_start;
-            // Stems are separated by one space.
-            let end = a.content.get(ci + 1).map_or(stems.len() as u32, |&n| a.tokens[n as usize].stem_start - 1);
+            let end = a.stem_end(ci);
             let after =
                 a.cache().memo(t.word, self.id, MEMO_AFTER_CUE, || self.cues.after_word(a.word(t).stem.as_bytes()));
             self.cues.walk_after(stems, s as usize, (end - s) as usize, after, |p, e| {

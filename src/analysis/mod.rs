@@ -149,7 +149,11 @@ impl<'c> Analysis<'c> {
         self.tokens.get(i).is_some_and(|t| t.key_start == pos) && !self.key_empty(i)
     }
 
-    fn key_end(&self, i: usize) -> u32 {
+    /// Where token `i`'s key ends in the key stream (the next token's key
+    /// start): read from the token table, not from the word's cached
+    /// analysis, which would cost a cache miss per token.
+    #[inline]
+    pub fn key_end(&self, i: usize) -> u32 {
         self.tokens.get(i + 1).map_or(self.keys.len() as u32, |t| t.key_start)
     }
 
@@ -173,6 +177,13 @@ impl<'c> Analysis<'c> {
         let end =
             if b == self.key_end(tb) { t2.end } else { self.to_text(t2, k2.map[(b - 1 - t2.key_start) as usize].1) };
         (start as usize, end as usize)
+    }
+
+    /// Where the stem of content word `ci` (an index into `content`) ends in
+    /// the stem stream: stems are separated by one space.
+    #[inline]
+    pub fn stem_end(&self, ci: usize) -> u32 {
+        self.content.get(ci + 1).map_or(self.stems.len() as u32, |&n| self.tokens[n as usize].stem_start - 1)
     }
 
     /// Index (into `content`) of the content word whose stem contains

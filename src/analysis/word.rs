@@ -253,7 +253,8 @@ impl WordCache {
     }
 
     #[inline(always)]
-    fn entry(&mut self, raw: &[u8]) -> Entry {
+    fn entry(&mut self, word: &str) -> Entry {
+        let raw = word.as_bytes();
         let hash = hash_bytes(raw);
         let head = prefix(raw);
         let long_raw = &self.long_raw;
@@ -264,14 +265,14 @@ impl WordCache {
         });
         match found {
             Some(e) => *e,
-            None => self.insert(raw, hash),
+            None => self.insert(word, hash),
         }
     }
 
     /// Id of `raw`, analysing it on first sight.
     #[inline]
     pub fn intern(&mut self, raw: &str) -> u32 {
-        self.entry(raw.as_bytes()).id
+        self.entry(raw).id
     }
 
     /// Interns `raw` and appends its key to `keys` and, for a content word,
@@ -280,7 +281,7 @@ impl WordCache {
     /// of a stop word). This is the analysis's hot loop.
     #[inline]
     pub fn intern_into(&mut self, raw: &str, keys: &mut Vec<u8>, stems: &mut Vec<u8>) -> (u32, u32, u32) {
-        let e = self.entry(raw.as_bytes());
+        let e = self.entry(raw);
         let key_start = keys.len() as u32;
         let key_len = (e.key_len & !CONTENT) as usize;
         push_short(keys, &self.streams, e.key_off as usize, key_len);
@@ -298,10 +299,10 @@ impl WordCache {
     }
 
     #[cold]
-    fn insert(&mut self, raw: &[u8], hash: u64) -> Entry {
+    fn insert(&mut self, word: &str, hash: u64) -> Entry {
         let id = self.words.len() as u32;
-        let text = std::str::from_utf8(raw).expect("interned words are cut from a str at char boundaries");
-        let mut info = analyse_word(text, &self.stemmer);
+        let raw = word.as_bytes();
+        let mut info = analyse_word(word, &self.stemmer);
         info.canon = *self.by_folded.entry(info.folded.text.as_str().into()).or_insert(id);
         let key_off = (self.streams.len() - SLACK) as u32;
         self.streams.truncate(key_off as usize);
