@@ -10,6 +10,10 @@ use vigie::{Classifier, Decision, Document, Priority};
 
 /// Records scored together; bounds memory while keeping every core busy.
 const CHUNK: usize = 512;
+/// Records one worker scores in a row and renders into one output value
+/// (for JSON Lines, one buffer): fewer allocations, and the writing thread
+/// frees one buffer per group instead of one per record.
+const GROUP: usize = 32;
 
 fn default_format(f: Option<OutputFormat>) -> OutputFormat {
     f.unwrap_or(if std::io::stdout().is_terminal() { OutputFormat::Table } else { OutputFormat::Jsonl })
@@ -65,17 +69,19 @@ fn process(c: &Classifier, a: &BatchArgs, source: &str, r: RecordResult) -> OutR
 }
 
 /// Streams every input through the classifier, calling `sink` with output
-/// records in input order. Three stages overlap: a reader thread parses the
-/// next chunk, the pool scores the current one, and this thread writes the
+/// in input order. Three stages overlap: a reader thread parses the next
+/// chunk, the pool scores the current one, and this thread writes the
 /// previous one.
 ///
-/// `render` runs on the worker threads too (for JSON Lines it serialises the
-/// record), so that only the writing of finished bytes stays on this thread.
-fn run_batch<T: Send>(
+/// `render` adds a scored record to an output value `A` on the worker
+/// threads (for JSON Lines it serialises the record into a buffer), so that
+/// only the writing of finished bytes stays on this thread; each value
+/// holds a group of consecutive records and goes to `sink` whole.
+fn run_batch<A: Default + Send>(
     a: &BatchArgs,
     c: &Classifier,
-    render: &(dyn Fn(OutRecord) -> T + Sync),
-    sink: &mut dyn FnMut(T) -> std::io::Result<()>,
+    render: &(dyn Fn(OutRecord, &mut A) + Sync),
+    sink: &mut dyn FnMut(A) -> std::io::Result<()>,
 ) -> anyhow::Result<Counts> {
     let mut counts = Counts { total: 0, failed: Vec::new() };
     let csv_opts = CsvOptions {
@@ -102,7 +108,9 @@ fn run_batch<T: Send>(
                 .map_err(|e| anyhow::anyhow!("{source}: {e}"))?;
             bytes += size;
             counts.total += 1;
-            sink(render(OutRecord::Ok(OkRecord { source: source.clone(), line: 1, assessment, text: None })))?;
+            let mut out = A::default();
+            render(OutRecord::Ok(OkRecord { source: source.clone(), line: 1, assessment, text: None }), &mut out);
+            sink(out)?;
             continue;
         }
         let reader = match open(path) {
@@ -110,22 +118,35 @@ fn run_batch<T: Send>(
             Err(e) => {
                 counts.total += 1;
                 counts.failed.push((source.clone(), 0));
-                sink(render(OutRecord::Err(ErrRecord {
-                    id: source.clone(),
-                    source: source.clone(),
-                    line: 0,
-                    error: format!("cannot open: {e}"),
-                })))?;
+                let mut out = A::default();
+                render(
+                    OutRecord::Err(ErrRecord {
+                        id: source.clone(),
+                        source: source.clone(),
+                        line: 0,
+                        error: format!("cannot open: {e}"),
+                    }),
+                    &mut out,
+                );
+                sink(out)?;
                 continue;
             }
         };
         let iter = records(reader, a.input, &csv_opts, &source)?;
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<RecordResult>>(2);
+        // Chunks arrive cut into groups of consecutive records.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Vec<RecordResult>>>(2);
         std::thread::scope(|s| -> anyhow::Result<()> {
             s.spawn(move || {
                 let mut iter = iter;
                 loop {
-                    let chunk: Vec<RecordResult> = iter.by_ref().take(CHUNK).collect();
+                    let mut chunk = Vec::with_capacity(CHUNK / GROUP);
+                    for _ in 0..CHUNK / GROUP {
+                        let group: Vec<RecordResult> = iter.by_ref().take(GROUP).collect();
+                        if group.is_empty() {
+                            break;
+                        }
+                        chunk.push(group);
+                    }
                     if chunk.is_empty() || tx.send(chunk).is_err() {
                         break;
                     }
@@ -135,16 +156,26 @@ fn run_batch<T: Send>(
             // this thread writes one chunk's output while the pool scores
             // the next: no core waits for the writing.
             let source = &source;
-            let (out_tx, out_rx) = std::sync::mpsc::sync_channel::<(usize, Vec<(Option<usize>, T)>)>(2);
+            /// A rendered group: its record count, the lines of its failed
+            /// records, its output.
+            type Rendered<A> = (usize, Vec<usize>, A);
+            let (out_tx, out_rx) = std::sync::mpsc::sync_channel::<(usize, Vec<Rendered<A>>)>(2);
             s.spawn(move || {
                 for chunk in rx {
-                    let n = chunk.iter().map(|r| r.as_ref().map_or(0, |r| r.text.len())).sum::<usize>();
-                    let outs: Vec<(Option<usize>, T)> = chunk
+                    let n = chunk.iter().flatten().map(|r| r.as_ref().map_or(0, |r| r.text.len())).sum::<usize>();
+                    let outs: Vec<Rendered<A>> = chunk
                         .into_par_iter()
-                        .map(|r| {
-                            let o = process(c, a, source, r);
-                            let failed = if let OutRecord::Err(e) = &o { Some(e.line) } else { None };
-                            (failed, render(o))
+                        .map(|group| {
+                            let (mut count, mut failed, mut out) = (0, Vec::new(), A::default());
+                            for r in group {
+                                let o = process(c, a, source, r);
+                                if let OutRecord::Err(e) = &o {
+                                    failed.push(e.line);
+                                }
+                                count += 1;
+                                render(o, &mut out);
+                            }
+                            (count, failed, out)
                         })
                         .collect();
                     if out_tx.send((n, outs)).is_err() {
@@ -154,12 +185,10 @@ fn run_batch<T: Send>(
             });
             for (n, outs) in out_rx {
                 bytes += n;
-                for (failed, o) in outs {
-                    counts.total += 1;
-                    if let Some(line) = failed {
-                        counts.failed.push((source.clone(), line));
-                    }
-                    sink(o)?;
+                for (count, failed, out) in outs {
+                    counts.total += count;
+                    counts.failed.extend(failed.into_iter().map(|line| (source.clone(), line)));
+                    sink(out)?;
                 }
                 if let Some(pb) = &progress {
                     pb.set_position(counts.total as u64);
@@ -207,13 +236,21 @@ pub fn score(a: &BatchArgs) -> anyhow::Result<i32> {
     let counts = if format == OutputFormat::Jsonl {
         // Serialise on the workers; this thread only writes bytes.
         let renderer = super::jsonl::JsonlRenderer::new(&c);
-        let render = |o: OutRecord| renderer.render(&o);
-        let counts = run_batch(a, &c, &render, &mut |line: Vec<u8>| stdout.write_all(&line))?;
+        let render = |o: OutRecord, out: &mut Vec<u8>| {
+            if out.capacity() == 0 {
+                // About 4 KB per record.
+                out.reserve(GROUP << 12);
+            }
+            renderer.render_into(&o, out)
+        };
+        let counts = run_batch(a, &c, &render, &mut |lines: Vec<u8>| stdout.write_all(&lines))?;
         stdout.flush()?;
         counts
     } else {
         let mut w: Box<dyn RecordWriter> = writer(format, Box::new(stdout));
-        let counts = run_batch(a, &c, &|o| o, &mut |r| w.write(&r))?;
+        let counts = run_batch(a, &c, &|o, out: &mut Vec<OutRecord>| out.push(o), &mut |rs| {
+            rs.iter().try_for_each(|r| w.write(r))
+        })?;
         w.finish()?;
         counts
     };
@@ -241,8 +278,8 @@ pub fn triage(t: &TriageArgs) -> anyhow::Result<i32> {
     thread_pool(a)?;
     let c = super::classifier(&a.model, None)?;
     let mut all = Vec::new();
-    let counts = run_batch(a, &c, &|o| o, &mut |r| {
-        all.push(r);
+    let counts = run_batch(a, &c, &|o, out: &mut Vec<OutRecord>| out.push(o), &mut |rs| {
+        all.extend(rs);
         Ok(())
     })?;
     // Stable: equal ranks keep input order.
