@@ -258,7 +258,8 @@ pub struct Classifier {
     token_weights: TokenWeights,
     model: Model,
     bands: BTreeMap<Profile, Bands>,
-    pool: Mutex<Vec<Workspace>>,
+    /// Idle workspaces, each with the thread that used it last.
+    pool: Mutex<Vec<(std::thread::ThreadId, Workspace)>>,
 }
 
 impl Classifier {
@@ -361,10 +362,20 @@ impl Classifier {
 
     /// Runs `f` with a workspace from the pool (one per thread in use).
     pub fn with_workspace<R>(&self, f: impl FnOnce(&mut Workspace) -> R) -> R {
-        let mut ws = self.pool.lock().map(|mut p| p.pop()).ok().flatten().unwrap_or_default();
+        // A thread takes back the workspace it used last: its word cache
+        // (megabytes, read at every word) is then still in this core's
+        // caches. Handing workspaces out in any order moved them from core
+        // to core, and two threads scored 1.76 times as fast as one where
+        // two processes reach 2.
+        let me = std::thread::current().id();
+        let taken = self.pool.lock().ok().and_then(|mut p| {
+            let at = p.iter().rposition(|(t, _)| *t == me).or_else(|| p.len().checked_sub(1))?;
+            Some(p.swap_remove(at).1)
+        });
+        let mut ws = taken.unwrap_or_default();
         let r = f(&mut ws);
         if let Ok(mut p) = self.pool.lock() {
-            p.push(ws);
+            p.push((me, ws));
         }
         r
     }
