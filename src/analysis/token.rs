@@ -59,6 +59,21 @@ static ASCII_ALNUM: [bool; 256] = {
     t
 };
 
+/// How many of the eight bytes of `x` (in memory order) are, from the
+/// first, ASCII letters or digits: the bytes [`ASCII_ALNUM`] marks.
+#[inline(always)]
+fn ascii_alnum_prefix(x: u64) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Low seven bits of each byte: adding below 0x80 cannot carry into the
+    // next byte, so each byte is tested on its own.
+    let y = x & !HIGH;
+    // High bit set where lo ≤ y < hi.
+    let within = |lo: u64, hi: u64| (y + (0x80 - lo) * ONES) & !(y + (0x80 - hi) * ONES);
+    let alnum = (within(0x30, 0x3A) | within(0x41, 0x5B) | within(0x61, 0x7B)) & !x & HIGH;
+    ((!alnum & HIGH).trailing_zeros() / 8) as usize
+}
+
 /// Byte length of the word character at byte `j` of `text` (a character
 /// boundary), or 0 when the character there does not belong to a word.
 /// ASCII and the two-byte Latin letters of French are answered from tables;
@@ -113,7 +128,15 @@ pub fn segment_into(text: &str, words: &mut Vec<RawWord>) {
         loop {
             // consume word chars
             while j < n {
-                if ASCII_ALNUM[bytes[j] as usize] {
+                // Eight bytes at a time while they are ASCII letters and
+                // digits (most of a French word).
+                if j + 8 <= n {
+                    let run = ascii_alnum_prefix(u64::from_le_bytes(bytes[j..j + 8].try_into().expect("8 bytes")));
+                    j += run;
+                    if run == 8 {
+                        continue;
+                    }
+                } else if ASCII_ALNUM[bytes[j] as usize] {
                     j += 1;
                     continue;
                 }
@@ -352,6 +375,23 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn the_eight_byte_test_counts_the_leading_ascii_letters_and_digits(x in any::<u64>()) {
+            let b = x.to_le_bytes();
+            let want = b.iter().take_while(|&&c| ASCII_ALNUM[c as usize]).count();
+            prop_assert_eq!(ascii_alnum_prefix(x), want);
+        }
+
+        #[test]
+        fn the_eight_byte_test_is_exact_at_the_edges_of_each_range(
+            b in proptest::collection::vec(proptest::sample::select(
+                b"/09:@AZ[`az{ \x00\x7f\x80\xb0\xb9\xc1\xda\xe1\xfa\xff".to_vec()), 8)
+        ) {
+            let x = u64::from_le_bytes(b.clone().try_into().unwrap());
+            let want = b.iter().take_while(|&&c| ASCII_ALNUM[c as usize]).count();
+            prop_assert_eq!(ascii_alnum_prefix(x), want);
+        }
+
         #[test]
         fn fast_segmentation_cuts_exactly_like_the_reference(
             pieces in proptest::collection::vec(prop_oneof![
