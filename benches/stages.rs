@@ -18,7 +18,9 @@
 //!   stream); `analysis/one_window` analyses the whole sample joined as one
 //!   ~1 MB text (one pipeline window).
 //! - `matching`: `Matcher::find` on the pre-analysed texts (matcher built
-//!   from `Lexicon::builtin()`; the per-word typo memo in the caches is warm).
+//!   from `Lexicon::builtin()`; the per-word typo memo in the caches is warm);
+//!   `matching/crowded_window` on one ~1 MB window that repeats practice
+//!   names, a look-alike and long words (a cost that must stay linear).
 //! - `features`: `token_features` + `named_features` into a summing sink,
 //!   on the pre-analysed texts and their pre-computed hits.
 //! - `scoring`: `Classifier::builtin()` then `classify` on each text, with the
@@ -179,6 +181,23 @@ fn stages(c: &mut Criterion) {
                     n += h.practices.len() + h.cues.len() + h.lookalikes.len();
                 }
                 n
+            })
+        });
+        // One window crowded with matches: practice names, a look-alike and
+        // long words that go to the one-typo lookup, over and over (a page
+        // that repeats a practice's name, or a text written to slow the
+        // matcher). Its cost must grow with the text, not with the square of
+        // the number of matches.
+        let crowded: String =
+            "reiki kinésiologie magnétiseur jeûne préopératoire réflexologues arrêter la chimiothérapie "
+                .repeat(SAMPLE_BYTES / 94 + 1);
+        let mut crowded_cache = WordCache::default();
+        let crowded_analysis = analyze(&crowded, &mut crowded_cache);
+        g.throughput(Throughput::Bytes(crowded.len() as u64));
+        g.bench_function("crowded_window", |b| {
+            b.iter(|| {
+                let h = matcher.find(black_box(&crowded_analysis));
+                h.practices.len() + h.cues.len() + h.lookalikes.len()
             })
         });
         g.finish();

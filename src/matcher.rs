@@ -197,6 +197,25 @@ impl WordStartSearch {
     }
 }
 
+/// Non-overlapping half-open ranges, by start: an overlap test and an
+/// insertion in logarithmic time.
+#[derive(Default)]
+struct Disjoint(std::collections::BTreeMap<u32, u32>);
+
+impl Disjoint {
+    /// Adds `[s, e)` unless it overlaps a range already held; returns whether
+    /// it was added. The held ranges are disjoint, so their ends rise with
+    /// their starts: the last one starting before `e` is the only one that
+    /// can reach past `s`.
+    fn insert(&mut self, s: u32, e: u32) -> bool {
+        if self.0.range(..e).next_back().is_some_and(|(_, &held_end)| held_end > s) {
+            return false;
+        }
+        self.0.insert(s, e);
+        true
+    }
+}
+
 /// Compiled vocabulary automata.
 pub struct Matcher {
     terms: WordStartSearch,
@@ -421,7 +440,14 @@ impl Matcher {
         }
         // One memo lookup per token serves every loop below.
         let bits: Vec<u32> = a.tokens.iter().map(|t| self.starts(a, t)).collect();
+        // Matches come in the order of their start, and so does every list
+        // below until sorted otherwise: overlaps are found by binary search
+        // and sweeps, never by scanning a list per match, which made a
+        // window crowded with matches (a page repeating a practice's name)
+        // cost the square of their number.
         let looks = self.key_matches(a, &self.lookalike_ac, &bits, STARTS_LOOKALIKE, MEMO_AFTER_LOOKALIKE);
+        // A look-alike covering a match starts at most this far before it.
+        let look_reach = looks.iter().map(|&(_, ls, le, lwe)| lwe.max(le) - ls).max().unwrap_or(0);
         let mut cands: Vec<(u32, u32, TermPat, MatchHow)> = Vec::new();
         for (pi, s, e, we) in self.key_matches(a, &self.terms, &bits, STARTS_TERM, MEMO_AFTER_TERM) {
             let pat = self.term_pats[pi];
@@ -431,20 +457,37 @@ impl Matcher {
             }
             // A look-alike covering the match vetoes it (e.g. "jeûne
             // préopératoire" over "jeûne").
-            if looks.iter().any(|&(_, ls, le, lwe)| ls <= s && lwe.max(le) >= we && (le - ls) >= (e - s)) {
+            let near =
+                looks.partition_point(|l| l.1 < s.saturating_sub(look_reach))..looks.partition_point(|l| l.1 <= s);
+            if looks[near].iter().any(|&(_, ls, le, lwe)| ls <= s && lwe.max(le) >= we && (le - ls) >= (e - s)) {
                 continue;
             }
             cands.push((s, we, pat, MatchHow::Exact));
         }
         // One typo in long single words not matched otherwise.
         if !self.typo_terms.is_empty() {
+            // Sweeps over the exact matches and the look-alikes (both by
+            // start): how many start before the current word's end, and the
+            // furthest end among those. Word ends never decrease.
+            let exact = cands.len();
+            let (mut ci, mut cands_end, mut li, mut looks_end) = (0, 0, 0, 0);
             for (i, t) in a.tokens.iter().enumerate().filter(|&(i, _)| bits[i] & TYPO_SIZED != 0) {
                 // The word's cached analysis is only read when the lookup is
                 // not remembered (reading it for every long word cost a
                 // cache miss each).
                 let s = t.key_start;
                 let e = a.key_end(i);
-                if cands.iter().any(|c| c.0 < e && c.1 > s) || looks.iter().any(|l| l.1 < e && l.3 > s) {
+                while ci < exact && cands[ci].0 < e {
+                    cands_end = cands_end.max(cands[ci].1);
+                    ci += 1;
+                }
+                while li < looks.len() && looks[li].1 < e {
+                    looks_end = looks_end.max(looks[li].3);
+                    li += 1;
+                }
+                // Something that starts before the word ends and ends after
+                // it starts overlaps it.
+                if cands_end > s || looks_end > s {
                     continue;
                 }
                 // The lookup depends on the word alone: remember it per word.
@@ -463,12 +506,11 @@ impl Matcher {
         }
         // Longest first, strong before weak; keep non-overlapping.
         cands.sort_by_key(|&(s, e, p, _)| (std::cmp::Reverse(e - s), p.weak, s));
-        let mut taken: Vec<(u32, u32)> = Vec::new();
+        let mut taken = Disjoint::default();
         for (s, e, pat, how) in cands {
-            if taken.iter().any(|&(ts, te)| ts < e && te > s) {
+            if !taken.insert(s, e) {
                 continue;
             }
-            taken.push((s, e));
             let (start, end) = a.key_span(s, e);
             hits.practices.push(PracticeHit { practice: pat.practice as usize, weak: pat.weak, how, start, end });
         }
@@ -498,11 +540,15 @@ impl Matcher {
         }
         cue_cands.sort_by_key(|&(s, e, c)| (c, std::cmp::Reverse(e - s), s));
         let mut kept: Vec<(u32, u32, u32)> = Vec::new();
+        // Phrases kept for the cue being read (candidates come cue by cue).
+        let mut kept_of_cue = (u32::MAX, Disjoint::default());
         for (s, e, c) in cue_cands {
-            if kept.iter().any(|&(ks, ke, kc)| kc == c && ks < e && ke > s) {
-                continue;
+            if kept_of_cue.0 != c {
+                kept_of_cue = (c, Disjoint::default());
             }
-            kept.push((s, e, c));
+            if kept_of_cue.1.insert(s, e) {
+                kept.push((s, e, c));
+            }
         }
         kept.sort_by_key(|&(s, e, c)| (s, e, c));
         for (s, e, c) in kept {
@@ -545,6 +591,41 @@ impl Matcher {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn disjoint_ranges_refuse_exactly_what_overlaps_a_held_range(
+            ranges in proptest::collection::vec((0u32..60, 1u32..12), 0..40)
+        ) {
+            let mut fast = Disjoint::default();
+            let mut held: Vec<(u32, u32)> = Vec::new();
+            for (s, len) in ranges {
+                let e = s + len;
+                let free = !held.iter().any(|&(hs, he)| hs < e && he > s);
+                proptest::prop_assert_eq!(fast.insert(s, e), free);
+                if free {
+                    held.push((s, e));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_window_crowded_with_matches_keeps_every_non_overlapping_one() {
+        let m = Matcher::new(&Lexicon::builtin());
+        let mut cache = WordCache::default();
+        let n = 3000;
+        let text = "reiki kinésiologie jeûne préopératoire magnétiseur ".repeat(n);
+        let a = analyze(&text, &mut cache);
+        let hits = m.find(&a);
+        let lex = Lexicon::builtin();
+        let count = |id: &str| hits.practices.iter().filter(|h| lex.practices[h.practice].id == id).count();
+        assert_eq!(count("reiki"), n);
+        assert_eq!(count("kinesiologie"), n);
+        // "jeûne préopératoire" is a look-alike: it vetoes the fasting term.
+        assert_eq!(hits.lookalikes.len(), n);
+        assert!(hits.practices.iter().all(|h| !text[h.start..h.end].starts_with("jeûne")));
+    }
 
     #[test]
     fn one_edit_accepts_each_kind_of_typo() {
