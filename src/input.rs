@@ -92,17 +92,30 @@ fn decode(bytes: Vec<u8>, warnings: &mut Vec<String>) -> String {
     }
 }
 
+/// `bytes` as text: borrowed when valid UTF-8 (checked by a SIMD
+/// validator), decoded lossily with a warning otherwise.
+fn decode_borrowed<'b>(bytes: &'b [u8], warnings: &mut Vec<String>) -> std::borrow::Cow<'b, str> {
+    match simdutf8::basic::from_utf8(bytes) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => {
+            warnings.push(WARN_INVALID_UTF8.into());
+            String::from_utf8_lossy(bytes)
+        }
+    }
+}
+
 fn strip_bom(s: &mut String) {
     if s.starts_with('\u{FEFF}') {
         s.drain(..3);
     }
 }
 
-/// Parses one JSON Lines record.
-pub fn parse_jsonl(line_no: usize, raw: Vec<u8>) -> RecordResult {
+/// Parses one JSON Lines record (the line's bytes, read into a buffer the
+/// caller reuses: only the fields kept are copied out of it).
+pub fn parse_jsonl(line_no: usize, raw: &[u8]) -> RecordResult {
     let mut warnings = Vec::new();
-    let mut s = decode(raw, &mut warnings);
-    strip_bom(&mut s);
+    let s = decode_borrowed(raw, &mut warnings);
+    let s = s.strip_prefix('\u{FEFF}').unwrap_or(&s);
     let err = |id: Option<String>, message: String| RecordError { line: line_no, id, message };
     let body = s.trim_end_matches(['\r', '\n']);
     if !body.trim_start().starts_with('{') {
@@ -199,9 +212,12 @@ pub fn records<'r>(
         InputFormat::Lines | InputFormat::Jsonl => {
             let mut line_no = 0usize;
             let jsonl = format == InputFormat::Jsonl;
+            // One buffer for every JSON line (a fresh one grew by doubling
+            // for each line); a plain line's buffer becomes its text.
+            let mut line = Vec::new();
             Ok(Box::new(std::iter::from_fn(move || loop {
-                let mut buf = Vec::new();
-                match reader.read_until(b'\n', &mut buf) {
+                line.clear();
+                match reader.read_until(b'\n', &mut line) {
                     Ok(0) => return None,
                     Ok(_) => {}
                     Err(e) => {
@@ -211,13 +227,13 @@ pub fn records<'r>(
                 }
                 line_no += 1;
                 if jsonl {
-                    if buf.iter().all(u8::is_ascii_whitespace) {
+                    if line.iter().all(u8::is_ascii_whitespace) {
                         continue; // blank lines separate nothing in JSON Lines
                     }
-                    return Some(parse_jsonl(line_no, buf));
+                    return Some(parse_jsonl(line_no, &line));
                 }
                 let mut warnings = Vec::new();
-                let mut text = decode(buf, &mut warnings);
+                let mut text = decode(std::mem::take(&mut line), &mut warnings);
                 if line_no == 1 {
                     strip_bom(&mut text);
                 }
