@@ -188,9 +188,8 @@ fn stages(c: &mut Criterion) {
         // that repeats a practice's name, or a text written to slow the
         // matcher). Its cost must grow with the text, not with the square of
         // the number of matches.
-        let crowded: String =
-            "reiki kinésiologie magnétiseur jeûne préopératoire réflexologues arrêter la chimiothérapie "
-                .repeat(SAMPLE_BYTES / 94 + 1);
+        let phrase = "reiki kinésiologie magnétiseur jeûne préopératoire réflexologues arrêter la chimiothérapie ";
+        let crowded = phrase.repeat(SAMPLE_BYTES / phrase.len() + 1);
         let mut crowded_cache = WordCache::default();
         let crowded_analysis = analyze(&crowded, &mut crowded_cache);
         g.throughput(Throughput::Bytes(crowded.len() as u64));
