@@ -135,8 +135,8 @@ const INLINE_RAW: usize = 16;
 /// was where the analysis stalled).
 #[derive(Clone, Copy)]
 struct Entry {
-    /// The raw word's first bytes, zero-padded.
-    raw: [u8; INLINE_RAW],
+    /// The raw word's first bytes, zero-padded (see [`prefix`]).
+    raw: [u64; 2],
     raw_len: u32,
     id: u32,
     /// Where the key sits in `streams`; the stem follows it, after its
@@ -176,35 +176,58 @@ fn push_short(dst: &mut Vec<u8>, src: &[u8], off: usize, len: usize) {
     }
 }
 
-/// Hash of a raw word for the cache's index.
-#[inline]
-fn hash_bytes(b: &[u8]) -> u64 {
-    use std::hash::Hasher;
-    let mut h = rustc_hash::FxHasher::default();
-    h.write(b);
-    h.write_usize(b.len());
-    h.finish()
+/// Hash of a raw word for the cache's index, from its [`prefix`] (and, for
+/// a word longer than the prefix, from all its bytes): the prefix is in
+/// registers already, so a short word is hashed with one multiplication
+/// instead of a byte loop.
+#[inline(always)]
+fn hash_word(head: [u64; 2], b: &[u8]) -> u64 {
+    if b.len() > INLINE_RAW {
+        hash_long(b)
+    } else {
+        hash_short(head, b.len())
+    }
 }
 
-/// The first [`INLINE_RAW`] bytes of `b`, zero-padded.
+/// [`hash_word`] of a word longer than [`INLINE_RAW`] bytes.
+fn hash_long(b: &[u8]) -> u64 {
+    xxh3_64_with_seed(b, 0x7669_6769_6505)
+}
+
+/// [`hash_word`] of a word of `len` ≤ [`INLINE_RAW`] bytes with prefix `head`.
 #[inline(always)]
-fn prefix(b: &[u8]) -> [u8; INLINE_RAW] {
-    // Fixed-size copies only (two overlapping ones cover 8..16 or 4..8
-    // bytes): a copy of variable length is a call to `memcpy`.
-    let mut p = [0u8; INLINE_RAW];
+fn hash_short(head: [u64; 2], len: usize) -> u64 {
+    // A folded multiply (the 128-bit product's halves xored): every input
+    // bit reaches the high bits, which hashbrown reads for its tags, and
+    // the low ones, which pick the bucket.
+    let m = ((head[0] ^ 0x243f_6a88_85a3_08d3) as u128) * ((head[1] ^ 0x1319_8a2e_0370_7344 ^ len as u64) as u128);
+    (m as u64) ^ ((m >> 64) as u64)
+}
+
+/// The first [`INLINE_RAW`] bytes of `b`, zero-padded, as two
+/// little-endian words. Built in registers from fixed-size loads (two
+/// overlapping ones, the second shifted to drop the overlap): writing
+/// overlapping pieces to a byte array and reading it back as words stalled
+/// on store forwarding at every token.
+#[inline(always)]
+fn prefix(b: &[u8]) -> [u64; 2] {
     let n = b.len();
+    let rd8 = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
+    let rd4 = |i: usize| u64::from(u32::from_le_bytes(b[i..i + 4].try_into().expect("4 bytes")));
     if n >= INLINE_RAW {
-        p.copy_from_slice(&b[..INLINE_RAW]);
-    } else if n >= 8 {
-        p[..8].copy_from_slice(&b[..8]);
-        p[n - 8..n].copy_from_slice(&b[n - 8..]);
+        [rd8(0), rd8(8)]
+    } else if n > 8 {
+        [rd8(0), rd8(n - 8) >> (8 * (16 - n))]
+    } else if n == 8 {
+        [rd8(0), 0]
     } else if n >= 4 {
-        p[..4].copy_from_slice(&b[..4]);
-        p[n - 4..n].copy_from_slice(&b[n - 4..]);
+        [rd4(0) | (rd4(n - 4) >> (8 * (8 - n))) << 32, 0]
+    } else if n > 0 {
+        let at = |i: usize| u64::from(b[i]) << (8 * i);
+        [at(0) | at(n / 2) | at(n - 1), 0]
     } else {
-        p[..n].iter_mut().zip(b).for_each(|(d, s)| *d = *s);
+        [0, 0]
     }
-    p
 }
 
 /// Distinct words seen so far, with their analysis. Bounded: once it holds
@@ -255,8 +278,8 @@ impl WordCache {
     #[inline(always)]
     fn entry(&mut self, word: &str) -> Entry {
         let raw = word.as_bytes();
-        let hash = hash_bytes(raw);
         let head = prefix(raw);
+        let hash = hash_word(head, raw);
         let long_raw = &self.long_raw;
         let found = self.index.find(hash, |e| {
             e.raw_len as usize == raw.len()
@@ -324,12 +347,9 @@ impl WordCache {
         });
         self.words.push(info);
         let long_raw = &self.long_raw;
-        self.index.insert_unique(hash, e, |e| {
-            let head = &e.raw[..(e.raw_len as usize).min(INLINE_RAW)];
-            match long_raw.get(&e.id) {
-                Some(r) => hash_bytes(r),
-                None => hash_bytes(head),
-            }
+        self.index.insert_unique(hash, e, |e| match long_raw.get(&e.id) {
+            Some(r) => hash_long(r),
+            None => hash_short(e.raw, e.raw_len as usize),
         });
         e
     }
@@ -480,6 +500,20 @@ mod tests {
                 let want = *oracle.entry(w.clone()).or_insert(next);
                 proptest::prop_assert_eq!(c.intern(w), want);
             }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_prefix_is_the_first_sixteen_bytes_zero_padded(b in proptest::collection::vec(0u8..=255, 0..24)) {
+            let mut want = [0u8; INLINE_RAW];
+            let n = b.len().min(INLINE_RAW);
+            want[..n].copy_from_slice(&b[..n]);
+            let p = prefix(&b);
+            let mut got = [0u8; INLINE_RAW];
+            got[..8].copy_from_slice(&p[0].to_le_bytes());
+            got[8..].copy_from_slice(&p[1].to_le_bytes());
+            proptest::prop_assert_eq!(got, want);
         }
     }
 
