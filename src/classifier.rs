@@ -78,16 +78,107 @@ impl Span {
     #[inline]
     pub fn of<S: SpanText + ?Sized>(src: &S, start: usize, end: usize) -> Span {
         let s = src.span_text(start, end);
-        let s = &*s;
-        let mut cut = s.len().min(SNIPPET);
-        while !s.is_char_boundary(cut) {
+        SpanParts::new(start, end, &s).to_span()
+    }
+}
+
+/// A span before its text is copied: what [`Span`] holds, borrowed.
+#[derive(Debug, Clone, Copy)]
+pub struct SpanParts<'a> {
+    pub start: usize,
+    pub end: usize,
+    /// The span's text, cut at 120 bytes (on a character boundary).
+    pub text: &'a str,
+    /// True when `text` was cut: [`Span::text`] then ends with "…".
+    pub cut: bool,
+}
+
+impl<'a> SpanParts<'a> {
+    /// The span `start..end` whose whole text is `whole`.
+    #[inline]
+    pub fn new(start: usize, end: usize, whole: &'a str) -> SpanParts<'a> {
+        let mut cut = whole.len().min(SNIPPET);
+        while !whole.is_char_boundary(cut) {
             cut -= 1;
         }
-        let mut t = s[..cut].to_string();
-        if cut < s.len() {
-            t.push('…');
+        SpanParts { start, end, text: &whole[..cut], cut: cut < whole.len() }
+    }
+
+    /// The owned [`Span`] (no column).
+    pub fn to_span(&self) -> Span {
+        let mut text = String::with_capacity(self.text.len() + if self.cut { 3 } else { 0 });
+        text.push_str(self.text);
+        if self.cut {
+            text.push('…');
         }
-        Span { start, end, text: t, field: None }
+        Span { start: self.start, end: self.end, text, field: None }
+    }
+}
+
+/// One top feature before any string is built: the fields of a
+/// [`Contribution`] as pieces, handed to a [`ContributionWriter`].
+#[derive(Debug, Clone, Copy)]
+pub struct ContributionParts<'a> {
+    /// The feature's name: these pieces, concatenated.
+    pub feature: &'a [&'a str],
+    /// What it means, in words: these pieces, concatenated.
+    pub label: &'a [&'a str],
+    /// weight × value: positive raises the score, negative lowers it.
+    pub contribution: f32,
+    /// Its first spans (at most three).
+    pub spans: &'a [SpanParts<'a>],
+}
+
+impl ContributionParts<'_> {
+    /// The owned [`Contribution`].
+    pub fn to_contribution(&self) -> Contribution {
+        Contribution {
+            feature: self.feature.concat(),
+            label: self.label.concat(),
+            contribution: self.contribution,
+            spans: self.spans.iter().map(SpanParts::to_span).collect(),
+        }
+    }
+}
+
+/// Receives the top features of a result one by one, in rank order (see
+/// [`TopFeatures::write`]). `Vec<Contribution>` collects them; an output
+/// writer can serialise the pieces directly, without building a string per
+/// field first.
+pub trait ContributionWriter {
+    fn write(&mut self, c: &ContributionParts<'_>);
+}
+
+impl ContributionWriter for Vec<Contribution> {
+    fn write(&mut self, c: &ContributionParts<'_>) {
+        self.push(c.to_contribution());
+    }
+}
+
+/// The top features of a result still in the classifier's workspace (see
+/// [`Classifier::assess_then`]): written on request, in rank order, to a
+/// [`ContributionWriter`].
+pub struct TopFeatures<'w> {
+    contrib: &'w Contributions,
+    cache: &'w WordCache,
+    text: &'w str,
+    lex: &'w Lexicon,
+    labels: &'w FxHashMap<u64, Box<str>>,
+    scale: f32,
+}
+
+impl TopFeatures<'_> {
+    /// Writes the top features to `w`: the same as [`Assessment::top_features`]
+    /// of [`Classifier::assess`], piece by piece.
+    pub fn write(&self, w: &mut impl ContributionWriter) {
+        self.contrib.top_into(self.cache, 0, self.text, self.lex, self.labels, self.scale, false, w);
+    }
+
+    /// The top features as [`Contribution`]s.
+    pub fn to_vec(&self) -> Vec<Contribution> {
+        let mut v = Vec::with_capacity(TOP_FEATURES);
+        self.write(&mut v);
+        v
     }
 }
 
@@ -393,14 +484,47 @@ impl Classifier {
 
     /// Classifies one document.
     pub fn assess(&self, doc: &Document) -> Assessment {
-        self.with_workspace(|ws| self.assess_in(doc, ws))
+        self.assess_then(doc, |mut a, top| {
+            a.top_features = top.to_vec();
+            a
+        })
     }
 
-    fn assess_in(&self, doc: &Document, ws: &mut Workspace) -> Assessment {
-        let mut sink = ScoreSink::borrowing(&self.model, &self.token_weights, doc.profile, ws);
-        let hits = self.pipeline.walk(doc.text, doc.profile, ws, &mut sink);
-        let totals = sink.give_back(ws);
-        self.build(doc.id, doc.profile, doc.text, &hits, &totals, &ws.contributions, &ws.cache)
+    /// Classifies one document and calls `f` with the result, whose
+    /// `top_features` are left empty, and with those top features still in
+    /// the classifier's workspace, to be written piece by piece: for writers
+    /// of large outputs, which then serialise them without first building a
+    /// string per field (`vigie score --format jsonl` does). [`Classifier::assess`]
+    /// is this with the top features collected.
+    ///
+    /// ```
+    /// use vigie::{Classifier, Document, Profile};
+    /// let c = Classifier::builtin().unwrap();
+    /// let doc = Document { id: "1", text: "Stage de biokinergie, niveau 1", profile: Profile::Course };
+    /// let names = c.assess_then(&doc, |a, top| {
+    ///     assert!(a.top_features.is_empty());
+    ///     top.to_vec().into_iter().map(|c| c.feature).collect::<Vec<_>>()
+    /// });
+    /// let whole = c.assess(&doc);
+    /// assert_eq!(names, whole.top_features.iter().map(|c| c.feature.clone()).collect::<Vec<_>>());
+    /// ```
+    pub fn assess_then<R>(&self, doc: &Document, f: impl FnOnce(Assessment, &TopFeatures<'_>) -> R) -> R {
+        self.with_workspace(|ws| {
+            let mut sink = ScoreSink::borrowing(&self.model, &self.token_weights, doc.profile, ws);
+            let hits = self.pipeline.walk(doc.text, doc.profile, ws, &mut sink);
+            let totals = sink.give_back(ws);
+            let lex = &self.pipeline.lexicon;
+            let a = self.build_without_top(doc.id, doc.profile, doc.text, &hits, &totals, &ws.contributions, &ws.cache);
+            let top = TopFeatures {
+                contrib: &ws.contributions,
+                cache: &ws.cache,
+                text: doc.text,
+                lex,
+                labels: &self.labels,
+                scale: totals.scale,
+            };
+            f(a, &top)
+        })
     }
 
     /// Classifies one document that is not held in memory: `walk` calls the
@@ -441,6 +565,23 @@ impl Classifier {
 
     #[allow(clippy::too_many_arguments)]
     fn build<S: SpanText + ?Sized>(
+        &self,
+        id: &str,
+        profile: Profile,
+        text: &S,
+        hits: &Hits,
+        t: &Totals,
+        contrib: &Contributions,
+        cache: &WordCache,
+    ) -> Assessment {
+        let mut a = self.build_without_top(id, profile, text, hits, t, contrib, cache);
+        a.top_features = contrib.top(cache, 0, text, &self.pipeline.lexicon, &self.labels, t.scale, false);
+        a
+    }
+
+    /// The result but its `top_features` (left empty).
+    #[allow(clippy::too_many_arguments)]
+    fn build_without_top<S: SpanText + ?Sized>(
         &self,
         id: &str,
         profile: Profile,
@@ -498,7 +639,6 @@ impl Classifier {
                 None => cues.push(CueEvidence { info: Arc::clone(c), spans: vec![Span::of(text, h.start, h.end)] }),
             }
         }
-        let top_features = contrib.top(cache, 0, text, lex, &self.labels, t.scale, false);
         let urgent_because = if priority == Some(Priority::Urgent) {
             contrib.top(cache, 1, text, lex, &self.labels, t.scale, true)
         } else {
@@ -514,7 +654,7 @@ impl Classifier {
             practices,
             hints,
             cues,
-            top_features,
+            top_features: Vec::new(),
             urgent_because,
             model: m.id.clone(),
             lexicon: lex.version.clone(),
@@ -727,9 +867,11 @@ impl Contributions {
         });
     }
 
+    /// The features that weighed most for `model` (0 flag, 1 urgency), as
+    /// [`Contribution`]s.
     #[allow(clippy::too_many_arguments)]
-    fn top<'a, S: SpanText + ?Sized>(
-        &'a self,
+    fn top<S: SpanText + ?Sized>(
+        &self,
         cache: &WordCache,
         model: usize,
         text: &S,
@@ -738,6 +880,26 @@ impl Contributions {
         scale: f32,
         positive_only: bool,
     ) -> Vec<Contribution> {
+        let mut v = Vec::with_capacity(TOP_FEATURES);
+        self.top_into(cache, model, text, lex, labels, scale, positive_only, &mut v);
+        v
+    }
+
+    /// Writes the features that weighed most for `model`, in rank order, to
+    /// `w`: the one place where a top feature's name, label and spans are
+    /// worded, whatever then holds or serialises them.
+    #[allow(clippy::too_many_arguments)]
+    fn top_into<'a, S: SpanText + ?Sized>(
+        &'a self,
+        cache: &WordCache,
+        model: usize,
+        text: &S,
+        lex: &Lexicon,
+        labels: &FxHashMap<u64, Box<str>>,
+        scale: f32,
+        positive_only: bool,
+        w: &mut impl ContributionWriter,
+    ) {
         // Numbers first; words are put into words only for the winners,
         // which are kept in a short sorted list as candidates arrive (no
         // list of every feature, no sort of it).
@@ -798,45 +960,75 @@ impl Contributions {
         for n in &self.named[..self.named_len] {
             offer(n.w[model], (3, n.spans.first().map_or(0, |s| s.0) as u64), &|| Share::Named(n));
         }
-        let spans = |v: &[(usize, usize)]| v.iter().take(3).map(|&(s, e)| Span::of(text, s, e)).collect::<Vec<_>>();
-        best.iter()
-            .map(|&(_, c, ref src)| match src {
-                Share::Word(w, share) => {
-                    let stem: &str = match w {
+        for &(_, c, ref src) in &best {
+            match src {
+                Share::Word(word, share) => {
+                    let stem: &str = match word {
                         WordRef::Id(id) => &cache.get(*id).stem,
                         WordRef::Stem(stem) => stem,
                     };
-                    let shown = share.spans.as_slice().first().map_or(stem.into(), |&(s, e)| text.span_text(s, e));
-                    Contribution {
-                        feature: ["u:", stem, " + c:*"].concat(),
-                        label: ["mot « ", &shown, " » (racine ", stem, " et ses n-grammes)"].concat(),
-                        contribution: c,
-                        spans: spans(share.spans.as_slice()),
-                    }
+                    let sp = share.spans.as_slice();
+                    let shown = sp.first().map_or(stem.into(), |&(s, e)| text.span_text(s, e));
+                    with_spans(text, sp, |spans| {
+                        w.write(&ContributionParts {
+                            feature: &["u:", stem, " + c:*"],
+                            label: &["mot « ", &shown, " » (racine ", stem, " et ses n-grammes)"],
+                            contribution: c,
+                            spans,
+                        })
+                    });
                 }
                 Share::Bigram(b) => {
-                    let pair = match &b.pair {
-                        Pair::Ids(a, z) => [&*cache.get(*a).stem, " ", &cache.get(*z).stem].concat(),
-                        Pair::Text(t) => t.to_string(),
+                    let joined;
+                    let pair: [&str; 3] = match &b.pair {
+                        Pair::Ids(a, z) => [&cache.get(*a).stem, " ", &cache.get(*z).stem],
+                        Pair::Text(t) => [t, "", ""],
                     };
-                    let sp = &b.spans;
-                    let shown = sp.as_slice().first().map_or(pair.as_str().into(), |&(s, e)| text.span_text(s, e));
-                    Contribution {
-                        feature: ["b:", &pair].concat(),
-                        label: ["suite de mots « ", &shown, " »"].concat(),
-                        contribution: c,
-                        spans: spans(sp.as_slice()),
-                    }
+                    let sp = b.spans.as_slice();
+                    let shown = match sp.first() {
+                        Some(&(s, e)) => text.span_text(s, e),
+                        None => {
+                            joined = pair.concat();
+                            joined.as_str().into()
+                        }
+                    };
+                    with_spans(text, sp, |spans| {
+                        w.write(&ContributionParts {
+                            feature: &["b:", pair[0], pair[1], pair[2]],
+                            label: &["suite de mots « ", &shown, " »"],
+                            contribution: c,
+                            spans,
+                        })
+                    });
                 }
-                Share::Named(n) => Contribution {
-                    feature: n.name.clone(),
-                    label: labels.get(&n.hash).map_or_else(|| describe_feature(&n.name, lex), |l| l.to_string()),
-                    contribution: c,
-                    spans: spans(&n.spans),
-                },
-            })
-            .collect()
+                Share::Named(n) => {
+                    let described;
+                    let label = match labels.get(&n.hash) {
+                        Some(l) => &**l,
+                        None => {
+                            described = describe_feature(&n.name, lex);
+                            described.as_str()
+                        }
+                    };
+                    with_spans(text, &n.spans, |spans| {
+                        w.write(&ContributionParts { feature: &[&n.name], label: &[label], contribution: c, spans })
+                    });
+                }
+            }
+        }
     }
+}
+
+/// Calls `f` with the first three of `spans` as [`SpanParts`] of `text`,
+/// without allocating.
+fn with_spans<S: SpanText + ?Sized>(text: &S, spans: &[(usize, usize)], f: impl FnOnce(&[SpanParts<'_>])) {
+    let n = spans.len().min(3);
+    let texts = [0, 1, 2].map(|i| spans.get(i).map(|&(s, e)| (s, e, text.span_text(s, e))));
+    let parts = texts.each_ref().map(|t| match t {
+        Some((s, e, t)) => SpanParts::new(*s, *e, t),
+        None => SpanParts { start: 0, end: 0, text: "", cut: false },
+    });
+    f(&parts[..n])
 }
 
 /// A named feature in words, for reviewers.

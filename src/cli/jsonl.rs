@@ -10,11 +10,14 @@
 //! `serde_json`'s string escaping. A test checks the output byte for byte
 //! against serde's on varied records.
 
-use super::output::{OkRecord, OutRecord};
+use super::output::{localise, OkRecord, OutRecord};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
-use vigie::classifier::{Contribution, CueEvidence, PracticeEvidence, Span};
-use vigie::Classifier;
+use vigie::classifier::{
+    Contribution, ContributionParts, ContributionWriter, CueEvidence, PracticeEvidence, Span, SpanParts, TopFeatures,
+};
+use vigie::input::Field;
+use vigie::{Assessment, Classifier};
 
 /// Renders output records as JSON Lines; shareable between threads.
 pub struct JsonlRenderer {
@@ -22,6 +25,17 @@ pub struct JsonlRenderer {
     /// of its `Arc`), without the closing brace, so that the per-text fields
     /// follow.
     heads: FxHashMap<usize, Box<[u8]>>,
+}
+
+/// A scored record to render: an [`OkRecord`]'s values, borrowed, with the
+/// top features either in the assessment (`top: None`) or still in the
+/// classifier's workspace, with the fields their spans are localised to.
+pub struct Scored<'a> {
+    pub source: &'a str,
+    pub line: usize,
+    pub assessment: &'a Assessment,
+    pub top: Option<(&'a TopFeatures<'a>, &'a [Field])>,
+    pub text: Option<&'a str>,
 }
 
 fn head<T: Serialize>(info: &T) -> Box<[u8]> {
@@ -64,11 +78,26 @@ impl JsonlRenderer {
     }
 
     fn ok(&self, out: &mut Vec<u8>, o: &OkRecord) {
-        let a = &o.assessment;
+        let r = Scored { source: &o.source, line: o.line, assessment: &o.assessment, top: None, text: o.text.as_deref() };
+        self.scored(out, &r);
+    }
+
+    /// Appends one scored record as a line of JSON, newline included: the
+    /// line [`JsonlRenderer::render_into`] writes for the [`OkRecord`] that
+    /// holds the same values, with top features collected and spans
+    /// localised to `fields`. Its top features are written straight from
+    /// the classifier's workspace, without building their strings first.
+    pub fn render_scored(&self, r: &Scored, out: &mut Vec<u8>) {
+        self.scored(out, r);
+        out.push(b'\n');
+    }
+
+    fn scored(&self, out: &mut Vec<u8>, r: &Scored) {
+        let a = r.assessment;
         out.extend_from_slice(b"{\"source\":");
-        string(out, &o.source);
+        string(out, r.source);
         out.extend_from_slice(b",\"line\":");
-        uint(out, o.line as u64);
+        uint(out, r.line as u64);
         out.extend_from_slice(b",\"id\":");
         string(out, &a.id);
         out.extend_from_slice(b",\"profile\":");
@@ -90,7 +119,14 @@ impl JsonlRenderer {
         out.extend_from_slice(b",\"cues\":");
         list(out, &a.cues, |out, c| self.cue(out, c));
         out.extend_from_slice(b",\"top_features\":");
-        list(out, &a.top_features, contribution);
+        match &r.top {
+            Some((top, fields)) => {
+                out.push(b'[');
+                top.write(&mut JsonContributions { out: &mut *out, fields, first: true });
+                out.push(b']');
+            }
+            None => list(out, &a.top_features, contribution),
+        }
         if !a.urgent_because.is_empty() {
             out.extend_from_slice(b",\"urgent_because\":");
             list(out, &a.urgent_because, contribution);
@@ -103,7 +139,7 @@ impl JsonlRenderer {
             out.extend_from_slice(b",\"warnings\":");
             json(out, &a.warnings);
         }
-        if let Some(t) = &o.text {
+        if let Some(t) = r.text {
             out.extend_from_slice(b",\"text\":");
             string(out, t);
         }
@@ -212,6 +248,67 @@ fn span(out: &mut Vec<u8>, s: &Span) {
         string(out, f);
     }
     out.push(b'}');
+}
+
+/// Writes top features as the JSON array's items, as [`contribution`] writes
+/// the [`Contribution`] each one makes (spans localised to `fields` as
+/// `localise_spans` does).
+struct JsonContributions<'o> {
+    out: &'o mut Vec<u8>,
+    fields: &'o [Field],
+    first: bool,
+}
+
+impl ContributionWriter for JsonContributions<'_> {
+    fn write(&mut self, c: &ContributionParts<'_>) {
+        let out = &mut *self.out;
+        if !std::mem::take(&mut self.first) {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"feature\":");
+        string_parts(out, c.feature);
+        out.extend_from_slice(b",\"label\":");
+        string_parts(out, c.label);
+        out.extend_from_slice(b",\"contribution\":");
+        float(out, c.contribution);
+        out.extend_from_slice(b",\"spans\":");
+        list(out, c.spans, |out, s| span_parts(out, s, self.fields));
+        out.push(b'}');
+    }
+}
+
+/// [`span`] of the [`Span`] these parts make, localised to `fields`.
+fn span_parts(out: &mut Vec<u8>, s: &SpanParts, fields: &[Field]) {
+    let (start, end, field) = match localise(s.start, s.end, fields) {
+        Some((start, end, f)) => (start, end, Some(f.name.as_str())),
+        None => (s.start, s.end, None),
+    };
+    out.extend_from_slice(b"{\"start\":");
+    uint(out, start as u64);
+    out.extend_from_slice(b",\"end\":");
+    uint(out, end as u64);
+    out.extend_from_slice(b",\"text\":");
+    if s.cut {
+        string_parts(out, &[s.text, "…"]);
+    } else {
+        string(out, s.text);
+    }
+    if let Some(f) = field {
+        out.extend_from_slice(b",\"field\":");
+        string(out, f);
+    }
+    out.push(b'}');
+}
+
+/// A JSON string of the concatenation of `parts`, as [`string`] writes it.
+fn string_parts(out: &mut Vec<u8>, parts: &[&str]) {
+    if parts.iter().any(|p| needs_escape(p.as_bytes())) {
+        json(out, &parts.concat());
+    } else {
+        out.push(b'"');
+        parts.iter().for_each(|p| out.extend_from_slice(p.as_bytes()));
+        out.push(b'"');
+    }
 }
 
 fn contribution(out: &mut Vec<u8>, c: &Contribution) {

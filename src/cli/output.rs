@@ -41,10 +41,10 @@ pub fn localise_spans(a: &mut Assessment, fields: &[Field]) {
         return;
     }
     let fix = |s: &mut Span| {
-        if let Some(f) = fields.iter().find(|f| s.start >= f.start && s.start <= f.end) {
+        if let Some((start, end, f)) = localise(s.start, s.end, fields) {
             s.field = Some(f.name.clone());
-            s.start -= f.start;
-            s.end = s.end.saturating_sub(f.start).min(f.end - f.start);
+            s.start = start;
+            s.end = end;
         }
     };
     for p in a.practices.iter_mut().chain(a.hints.iter_mut()) {
@@ -56,6 +56,13 @@ pub fn localise_spans(a: &mut Assessment, fields: &[Field]) {
     for c in a.top_features.iter_mut().chain(a.urgent_because.iter_mut()) {
         c.spans.iter_mut().for_each(fix);
     }
+}
+
+/// The span `start..end` of a record joined from `fields`, relative to the
+/// field it starts in, with that field (`None` when it starts in none).
+pub fn localise(start: usize, end: usize, fields: &[Field]) -> Option<(usize, usize, &Field)> {
+    let f = fields.iter().find(|f| start >= f.start && start <= f.end)?;
+    Some((start - f.start, end.saturating_sub(f.start).min(f.end - f.start), f))
 }
 
 pub trait RecordWriter {
