@@ -173,7 +173,8 @@ fn run_batch<A: Default + Send>(
             bytes += size;
             counts.total += 1;
             let mut out = A::default();
-            render.record(OutRecord::Ok(OkRecord { source: source.clone(), line: 1, assessment, text: None }), &mut out);
+            render
+                .record(OutRecord::Ok(OkRecord { source: source.clone(), line: 1, assessment, text: None }), &mut out);
             sink(out)?;
             continue;
         }
@@ -304,9 +305,7 @@ pub fn score(a: &BatchArgs) -> anyhow::Result<i32> {
         counts
     } else {
         let mut w: Box<dyn RecordWriter> = writer(format, Box::new(stdout));
-        let counts = run_batch(a, &c, &Collect, &mut |rs: Vec<OutRecord>| {
-            rs.iter().try_for_each(|r| w.write(r))
-        })?;
+        let counts = run_batch(a, &c, &Collect, &mut |rs: Vec<OutRecord>| rs.iter().try_for_each(|r| w.write(r)))?;
         w.finish()?;
         counts
     };
