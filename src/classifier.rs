@@ -605,21 +605,22 @@ impl Classifier {
         };
         let mut practices = Vec::new();
         let mut hints = Vec::new();
-        let mut order: Vec<usize> = hits.practices.iter().map(|h| h.practice).collect();
-        order.dedup();
-        let mut seen = std::collections::HashSet::new();
-        for p in order {
-            if !seen.insert(p) {
+        // Practices in the order of their first hit. A text names few: a
+        // list scan finds the ones already seen.
+        let mut seen: Vec<usize> = Vec::new();
+        for p in hits.practices.iter().map(|h| h.practice) {
+            if seen.contains(&p) {
                 continue;
             }
-            let strong: Vec<_> = hits.practices.iter().filter(|h| h.practice == p && !h.weak).collect();
-            let weak: Vec<_> = hits.practices.iter().filter(|h| h.practice == p && h.weak).collect();
-            let is_strong = !strong.is_empty();
-            let used = if is_strong { &strong } else { &weak };
+            seen.push(p);
+            // A practice named by a strong term shows its strong hits; one
+            // only hinted at, its weak ones.
+            let is_strong = hits.practices.iter().any(|h| h.practice == p && !h.weak);
+            let used = || hits.practices.iter().filter(move |h| h.practice == p && h.weak != is_strong);
             let ev = PracticeEvidence {
                 info: Arc::clone(&self.practice_info[p]),
-                typo: used.iter().any(|h| h.how == MatchHow::Typo),
-                spans: used.iter().take(MAX_SPANS).map(|h| Span::of(text, h.start, h.end)).collect(),
+                typo: used().any(|h| h.how == MatchHow::Typo),
+                spans: used().take(MAX_SPANS).map(|h| Span::of(text, h.start, h.end)).collect(),
             };
             if is_strong {
                 practices.push(ev);

@@ -412,7 +412,8 @@ impl FrameState {
     /// Takes in one window's hits (offsets in the whole text) and the
     /// sentence of each (`sentences`, in the order of the hits).
     pub fn absorb(&mut self, hits: &Hits, sentences: &Sentences, lex: &Lexicon) {
-        let mut items: Vec<(u32, InSentence, (usize, usize))> = Vec::new();
+        let mut items: Vec<(u32, InSentence, (usize, usize))> =
+            Vec::with_capacity(hits.practices.len() + hits.cues.len() + sentences.prices.len());
         for (h, s) in hits.practices.iter().zip(&sentences.practices) {
             items.push((s.index, InSentence::Mention, (h.start, h.end)));
             if s.question {

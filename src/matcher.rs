@@ -383,7 +383,9 @@ impl Matcher {
         bit: u32,
         slot: usize,
     ) -> Vec<(usize, u32, u32, u32)> {
-        let mut out = Vec::new();
+        // Sized for a typical text at once: growing from empty cost three
+        // allocations per list and text.
+        let mut out = Vec::with_capacity(16);
         let keys = a.keys.as_bytes();
         let mut last = u32::MAX;
         for (i, (t, &b)) in a.tokens.iter().zip(bits).enumerate() {
@@ -448,7 +450,7 @@ impl Matcher {
         let looks = self.key_matches(a, &self.lookalike_ac, &bits, STARTS_LOOKALIKE, MEMO_AFTER_LOOKALIKE);
         // A look-alike covering a match starts at most this far before it.
         let look_reach = looks.iter().map(|&(_, ls, le, lwe)| lwe.max(le) - ls).max().unwrap_or(0);
-        let mut cands: Vec<(u32, u32, TermPat, MatchHow)> = Vec::new();
+        let mut cands: Vec<(u32, u32, TermPat, MatchHow)> = Vec::with_capacity(16);
         for (pi, s, e, we) in self.key_matches(a, &self.terms, &bits, STARTS_TERM, MEMO_AFTER_TERM) {
             let pat = self.term_pats[pi];
             let spans_words = a.token_at_key(s) != a.token_at_key(e - 1);
@@ -507,6 +509,7 @@ impl Matcher {
         // Longest first, strong before weak; keep non-overlapping.
         cands.sort_by_key(|&(s, e, p, _)| (std::cmp::Reverse(e - s), p.weak, s));
         let mut taken = Disjoint::default();
+        hits.practices.reserve_exact(cands.len());
         for (s, e, pat, how) in cands {
             if !taken.insert(s, e) {
                 continue;
@@ -515,13 +518,14 @@ impl Matcher {
             hits.practices.push(PracticeHit { practice: pat.practice as usize, weak: pat.weak, how, start, end });
         }
         hits.practices.sort_by_key(|h| (h.start, h.end));
+        hits.lookalikes.reserve_exact(looks.len());
         for (li, s, _e, we) in looks {
             let (start, end) = a.key_span(s, we);
             hits.lookalikes.push((li, start, end));
         }
         // Cues over stems: whole stems only; overlapping phrases of the same cue
         // keep the longest.
-        let mut cue_cands: Vec<(u32, u32, u32)> = Vec::new();
+        let mut cue_cands: Vec<(u32, u32, u32)> = Vec::with_capacity(16);
         let stems = a.stems.as_bytes();
         for (ci, &ti) in a.content.iter().enumerate() {
             if bits[ti as usize] & STARTS_CUE == 0 {
@@ -539,7 +543,7 @@ impl Matcher {
             });
         }
         cue_cands.sort_by_key(|&(s, e, c)| (c, std::cmp::Reverse(e - s), s));
-        let mut kept: Vec<(u32, u32, u32)> = Vec::new();
+        let mut kept: Vec<(u32, u32, u32)> = Vec::with_capacity(cue_cands.len());
         // Phrases kept for the cue being read (candidates come cue by cue).
         let mut kept_of_cue = (u32::MAX, Disjoint::default());
         for (s, e, c) in cue_cands {
@@ -551,6 +555,7 @@ impl Matcher {
             }
         }
         kept.sort_by_key(|&(s, e, c)| (s, e, c));
+        hits.cues.reserve_exact(kept.len());
         for (s, e, c) in kept {
             let (start, end) = a.stem_span(s, e);
             hits.cues.push(CueHit { cue: c as usize, start, end });

@@ -85,9 +85,14 @@ impl Walk {
 
     fn absorb(&mut self, hits: Hits) {
         let Some(k) = &mut self.kept else {
-            self.all.practices.extend(hits.practices);
-            self.all.cues.extend(hits.cues);
-            self.all.lookalikes.extend(hits.lookalikes);
+            // Most texts are one window: their lists are taken whole.
+            if self.all.practices.is_empty() && self.all.cues.is_empty() && self.all.lookalikes.is_empty() {
+                self.all = hits;
+            } else {
+                self.all.practices.extend(hits.practices);
+                self.all.cues.extend(hits.cues);
+                self.all.lookalikes.extend(hits.lookalikes);
+            }
             return;
         };
         for h in hits.practices {
@@ -185,7 +190,8 @@ static CLASS: [u8; 256] = {
 /// "par" or "pour" follows).
 fn scan(window: &str) -> (Vec<SentenceEnd>, Vec<(usize, usize)>) {
     let b = window.as_bytes();
-    let (mut breaks, mut prices) = (Vec::new(), Vec::new());
+    // A sentence end every 60 bytes or so: room for a record's at once.
+    let (mut breaks, mut prices) = (Vec::with_capacity(16), Vec::new());
     let mut i = 0;
     while i < b.len() {
         // Most of a text is letters and spaces: read eight bytes at a time
