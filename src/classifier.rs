@@ -509,22 +509,25 @@ impl Classifier {
     /// assert_eq!(names, whole.top_features.iter().map(|c| c.feature.clone()).collect::<Vec<_>>());
     /// ```
     pub fn assess_then<R>(&self, doc: &Document, f: impl FnOnce(Assessment, &TopFeatures<'_>) -> R) -> R {
-        self.with_workspace(|ws| {
-            let mut sink = ScoreSink::borrowing(&self.model, &self.token_weights, doc.profile, ws);
-            let hits = self.pipeline.walk(doc.text, doc.profile, ws, &mut sink);
-            let totals = sink.give_back(ws);
-            let lex = &self.pipeline.lexicon;
-            let a = self.build_without_top(doc.id, doc.profile, doc.text, &hits, &totals, &ws.contributions, &ws.cache);
-            let top = TopFeatures {
-                contrib: &ws.contributions,
-                cache: &ws.cache,
-                text: doc.text,
-                lex,
-                labels: &self.labels,
-                scale: totals.scale,
-            };
-            f(a, &top)
-        })
+        self.with_workspace(|ws| self.assess_in(doc, ws, f))
+    }
+
+    /// [`Classifier::assess_then`] in a given workspace.
+    fn assess_in<R>(&self, doc: &Document, ws: &mut Workspace, f: impl FnOnce(Assessment, &TopFeatures<'_>) -> R) -> R {
+        let mut sink = ScoreSink::borrowing(&self.model, &self.token_weights, doc.profile, ws);
+        let hits = self.pipeline.walk(doc.text, doc.profile, ws, &mut sink);
+        let totals = sink.give_back(ws);
+        let lex = &self.pipeline.lexicon;
+        let a = self.build_without_top(doc.id, doc.profile, doc.text, &hits, &totals, &ws.contributions, &ws.cache);
+        let top = TopFeatures {
+            contrib: &ws.contributions,
+            cache: &ws.cache,
+            text: doc.text,
+            lex,
+            labels: &self.labels,
+            scale: totals.scale,
+        };
+        f(a, &top)
     }
 
     /// Classifies one document that is not held in memory: `walk` calls the
@@ -1243,10 +1246,14 @@ mod tests {
         let c = Classifier::builtin().unwrap();
         let text = long_text();
         let doc = Document { id: "long", text: &text, profile: Profile::Report };
-        let roomy = c.assess_in(&doc, &mut Workspace::default());
+        let whole = |mut a: Assessment, top: &TopFeatures| {
+            a.top_features = top.to_vec();
+            a
+        };
+        let roomy = c.assess_in(&doc, &mut Workspace::default(), whole);
         // A cache this small is full after the first window and emptied before each of the others.
         let mut tight = Workspace { cache: WordCache::with_capacity(50), ..Workspace::default() };
-        let small = c.assess_in(&doc, &mut tight);
+        let small = c.assess_in(&doc, &mut tight, whole);
         assert!((roomy.score - small.score).abs() < 1e-5, "{} vs {}", roomy.score, small.score);
         assert_eq!(roomy.decision, small.decision);
         let names = |a: &Assessment| -> Vec<(String, Vec<Span>)> {
