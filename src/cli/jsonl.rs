@@ -421,6 +421,67 @@ mod tests {
     }
 
     #[test]
+    fn lines_written_from_the_workspace_are_byte_for_byte_what_serde_writes() {
+        let c = Classifier::builtin().unwrap();
+        let r = JsonlRenderer::new(&c);
+        let fields =
+            [Field { name: "titre".into(), start: 0, end: 30 }, Field { name: "résumé".into(), start: 31, end: 200 }];
+        let mut named_seen = false;
+        for (i, (text, profile)) in TEXTS.iter().enumerate() {
+            let id = format!("r\"{i}\\é");
+            let doc = Document { id: &id, text, profile: *profile };
+            let fields: &[Field] = if i % 3 == 2 { &fields } else { &[] };
+            let include = (i % 2 == 0).then_some(*text);
+            let got = c.assess_then(&doc, |mut a, top| {
+                a.warnings.push("texte \"tronqué\"".into());
+                localise_spans(&mut a, fields);
+                let mut out = Vec::new();
+                let scored = Scored {
+                    source: "in/put.jsonl",
+                    line: i + 1,
+                    assessment: &a,
+                    top: Some((top, fields)),
+                    text: include,
+                };
+                r.render_scored(&scored, &mut out);
+                out
+            });
+            let mut assessment = c.assess(&doc);
+            named_seen |= assessment.top_features.iter().any(|f| !f.feature.starts_with(['u', 'b']));
+            assessment.warnings.push("texte \"tronqué\"".into());
+            localise_spans(&mut assessment, fields);
+            let rec = OutRecord::Ok(OkRecord {
+                source: "in/put.jsonl".into(),
+                line: i + 1,
+                assessment,
+                text: include.map(str::to_string),
+            });
+            let mut want = serde_json::to_vec(&rec).unwrap();
+            want.push(b'\n');
+            assert_eq!(String::from_utf8(got).unwrap(), String::from_utf8(want).unwrap());
+        }
+        assert!(named_seen, "the sample must show named features among the top ones");
+    }
+
+    #[test]
+    fn span_parts_are_written_as_serde_writes_the_span_they_make() {
+        let long = "é\"".repeat(50);
+        let fields = [Field { name: "résumé".into(), start: 3, end: 500 }];
+        for text in ["court", long.as_str()] {
+            for fields in [&[][..], &fields[..]] {
+                let parts = SpanParts::new(5, 5 + text.len(), text);
+                let mut got = Vec::new();
+                span_parts(&mut got, &parts, fields);
+                let mut span = parts.to_span();
+                if let Some((start, end, f)) = localise(span.start, span.end, fields) {
+                    (span.start, span.end, span.field) = (start, end, Some(f.name.clone()));
+                }
+                assert_eq!(String::from_utf8(got).unwrap(), serde_json::to_string(&span).unwrap());
+            }
+        }
+    }
+
+    #[test]
     fn numbers_are_written_exactly_as_serde_writes_them() {
         for v in [0.0f32, -0.0, 1.0, 0.1, 2.6483278, 1e-7, 3.4e38, f32::MIN_POSITIVE, f32::NAN, f32::INFINITY, -1.5] {
             let mut out = Vec::new();
