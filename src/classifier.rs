@@ -127,6 +127,11 @@ pub struct ContributionParts<'a> {
     pub contribution: f32,
     /// Its first spans (at most three).
     pub spans: &'a [SpanParts<'a>],
+    /// For a named feature of the model, whose name and label are the same
+    /// in every result of this classifier: its hash (as in
+    /// [`Classifier::named_features`]), under which a writer may keep their
+    /// rendering. `None` for words and word pairs, whose label quotes the text.
+    pub named: Option<u64>,
 }
 
 impl ContributionParts<'_> {
@@ -419,6 +424,17 @@ impl Classifier {
     /// vocabulary order): the values every result naming a practice shares.
     pub fn practice_infos(&self) -> &[Arc<PracticeInfo>] {
         &self.practice_info
+    }
+
+    /// The named features the model weighs, as (hash, name, label): what a
+    /// [`ContributionParts`] with `named: Some(hash)` holds.
+    pub fn named_features(&self) -> impl Iterator<Item = (u64, &str, &str)> + '_ {
+        let m = &self.model.data;
+        m.flag.weights.iter().chain(&m.urgent.weights).filter_map(move |(name, _)| {
+            let hash = crate::features::hash_name(name);
+            let label = self.labels.get(&hash)?;
+            Some((hash, name.as_str(), &**label))
+        })
     }
 
     /// What each cue of the vocabulary is, shared by every result (in
@@ -979,6 +995,7 @@ impl Contributions {
                             label: &["mot « ", &shown, " » (racine ", stem, " et ses n-grammes)"],
                             contribution: c,
                             spans,
+                            named: None,
                         })
                     });
                 }
@@ -1002,20 +1019,21 @@ impl Contributions {
                             label: &["suite de mots « ", &shown, " »"],
                             contribution: c,
                             spans,
+                            named: None,
                         })
                     });
                 }
                 Share::Named(n) => {
                     let described;
-                    let label = match labels.get(&n.hash) {
-                        Some(l) => &**l,
+                    let (label, named) = match labels.get(&n.hash) {
+                        Some(l) => (&**l, Some(n.hash)),
                         None => {
                             described = describe_feature(&n.name, lex);
-                            described.as_str()
+                            (described.as_str(), None)
                         }
                     };
                     with_spans(text, &n.spans, |spans| {
-                        w.write(&ContributionParts { feature: &[&n.name], label: &[label], contribution: c, spans })
+                        w.write(&ContributionParts { feature: &[&n.name], label: &[label], contribution: c, spans, named })
                     });
                 }
             }

@@ -25,6 +25,10 @@ pub struct JsonlRenderer {
     /// of its `Arc`), without the closing brace, so that the per-text fields
     /// follow.
     heads: FxHashMap<usize, Box<[u8]>>,
+    /// The JSON of a named feature's name and label, by hash (see
+    /// [`ContributionParts::named`]): `{"feature":…,"label":…`, rendered
+    /// once as [`JsonContributions`] renders them.
+    named: FxHashMap<u64, Box<[u8]>>,
 }
 
 /// A scored record to render: an [`OkRecord`]'s values, borrowed, with the
@@ -54,7 +58,15 @@ impl JsonlRenderer {
         for q in c.cue_infos() {
             heads.insert(std::sync::Arc::as_ptr(q) as usize, head(&**q));
         }
-        JsonlRenderer { heads }
+        let named = c
+            .named_features()
+            .map(|(hash, name, label)| {
+                let mut v = Vec::new();
+                name_and_label(&mut v, &[name], &[label]);
+                (hash, v.into_boxed_slice())
+            })
+            .collect();
+        JsonlRenderer { heads, named }
     }
 
     /// One record as a line of JSON, newline included.
@@ -123,7 +135,7 @@ impl JsonlRenderer {
         match &r.top {
             Some((top, fields)) => {
                 out.push(b'[');
-                top.write(&mut JsonContributions { out: &mut *out, fields, first: true });
+                top.write(&mut JsonContributions { out: &mut *out, fields, named: &self.named, first: true });
                 out.push(b']');
             }
             None => list(out, &a.top_features, contribution),
@@ -278,6 +290,8 @@ fn span(out: &mut Vec<u8>, s: &Span) {
 struct JsonContributions<'o> {
     out: &'o mut Vec<u8>,
     fields: &'o [Field],
+    /// [`JsonlRenderer::named`].
+    named: &'o FxHashMap<u64, Box<[u8]>>,
     first: bool,
 }
 
@@ -287,16 +301,24 @@ impl ContributionWriter for JsonContributions<'_> {
         if !std::mem::take(&mut self.first) {
             out.push(b',');
         }
-        out.extend_from_slice(b"{\"feature\":");
-        string_parts(out, c.feature);
-        out.extend_from_slice(b",\"label\":");
-        string_parts(out, c.label);
+        match c.named.and_then(|h| self.named.get(&h)) {
+            Some(head) => out.extend_from_slice(head),
+            None => name_and_label(out, c.feature, c.label),
+        }
         out.extend_from_slice(b",\"contribution\":");
         float(out, c.contribution);
         out.extend_from_slice(b",\"spans\":");
         list(out, c.spans, |out, s| span_parts(out, s, self.fields));
         out.push(b'}');
     }
+}
+
+/// `{"feature":…,"label":…` of a top feature.
+fn name_and_label(out: &mut Vec<u8>, feature: &[&str], label: &[&str]) {
+    out.extend_from_slice(b"{\"feature\":");
+    string_parts(out, feature);
+    out.extend_from_slice(b",\"label\":");
+    string_parts(out, label);
 }
 
 /// [`span`] of the [`Span`] these parts make, localised to `fields`.
