@@ -1033,7 +1033,13 @@ impl Contributions {
                         }
                     };
                     with_spans(text, &n.spans, |spans| {
-                        w.write(&ContributionParts { feature: &[&n.name], label: &[label], contribution: c, spans, named })
+                        w.write(&ContributionParts {
+                            feature: &[&n.name],
+                            label: &[label],
+                            contribution: c,
+                            spans,
+                            named,
+                        })
                     });
                 }
             }
