@@ -256,13 +256,17 @@ const STARTS_CUE: u32 = 4;
 /// Long enough, and not too long, for the one-typo lookup.
 const TYPO_SIZED: u32 = 8;
 
-fn deletions(s: &str) -> impl Iterator<Item = String> + '_ {
-    (0..s.len()).filter(move |&i| s.is_char_boundary(i) && s.is_char_boundary(i + 1)).map(move |i| {
-        let mut v = String::with_capacity(s.len());
+/// Calls `f` with each variant of `s` missing one of its one-byte
+/// characters, built in one buffer: the typo lookup runs this for every new
+/// long word, and a string per variant cost more than the lookups.
+fn for_each_deletion(s: &str, mut f: impl FnMut(&str)) {
+    let mut v = String::with_capacity(s.len());
+    for i in (0..s.len()).filter(|&i| s.is_char_boundary(i) && s.is_char_boundary(i + 1)) {
+        v.clear();
         v.push_str(&s[..i]);
         v.push_str(&s[i + 1..]);
-        v
-    })
+        f(&v);
+    }
 }
 
 /// Optimal string alignment distance, bounded: returns true when `a` and `b`
@@ -319,9 +323,8 @@ impl Matcher {
         }
         let mut typo_index: FxHashMap<String, Vec<u32>> = FxHashMap::default();
         for (ti, (k, _)) in typo_terms.iter().enumerate() {
-            for v in std::iter::once(k.clone()).chain(deletions(k)) {
-                typo_index.entry(v).or_default().push(ti as u32);
-            }
+            typo_index.entry(k.clone()).or_default().push(ti as u32);
+            for_each_deletion(k, |v| typo_index.entry(v.to_string()).or_default().push(ti as u32));
         }
         let lookalike_patterns: Vec<String> =
             lex.lookalikes.iter().map(|l| analyze(&l.term, &mut cache).keys.clone()).collect();
@@ -586,9 +589,7 @@ impl Matcher {
             }
         };
         check(key);
-        for v in deletions(key) {
-            check(&v);
-        }
+        for_each_deletion(key, check);
         found.filter(|&p| p != u32::MAX)
     }
 }

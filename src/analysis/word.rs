@@ -89,7 +89,11 @@ impl Stemmer {
 
 /// Analyses one raw word from scratch (no cache).
 pub fn analyse_word(raw: &str, stemmer: &Stemmer) -> WordInfo {
-    let folded = fold_word(raw);
+    analyse_folded(fold_word(raw), stemmer)
+}
+
+/// [`analyse_word`] of a word already folded.
+fn analyse_folded(folded: Folded, stemmer: &Stemmer) -> WordInfo {
     let key = dedup_key(&folded);
     let stop = STOP_WORDS.binary_search(&folded.text.as_str()).is_ok();
     let stem = stemmer.stem(&folded.text);
@@ -325,8 +329,29 @@ impl WordCache {
     fn insert(&mut self, word: &str, hash: u64) -> Entry {
         let id = self.words.len() as u32;
         let raw = word.as_bytes();
-        let mut info = analyse_word(word, &self.stemmer);
-        info.canon = *self.by_folded.entry(info.folded.text.as_str().into()).or_insert(id);
+        let folded = fold_word(word);
+        let info = match self.by_folded.get(folded.text.as_str()) {
+            // Another spelling of a word already seen ("Elle", "elle"):
+            // what derives from the folded form alone (stop word, stem and
+            // its hash, character n-grams) is copied rather than computed
+            // again; only the alignments to this spelling's bytes are new.
+            Some(&canon) => {
+                let same = &self.words[canon as usize];
+                WordInfo {
+                    key: dedup_key(&folded),
+                    folded,
+                    stem: same.stem.clone(),
+                    unigram: same.unigram,
+                    chargrams: same.chargrams.clone(),
+                    stop: same.stop,
+                    canon,
+                }
+            }
+            None => {
+                self.by_folded.insert(folded.text.as_str().into(), id);
+                WordInfo { canon: id, ..analyse_folded(folded, &self.stemmer) }
+            }
+        };
         let key_off = (self.streams.len() - SLACK) as u32;
         self.streams.truncate(key_off as usize);
         self.streams.extend_from_slice(info.key.text.as_bytes());
@@ -551,6 +576,28 @@ mod tests {
         assert_eq!(c.get(b).canon, a);
         assert_eq!(c.get(d).canon, a);
         assert_eq!(c.get(a).canon, a);
+    }
+
+    #[test]
+    fn spellings_of_one_word_get_the_analysis_of_their_folded_form() {
+        let s = Stemmer::default();
+        let mut c = WordCache::default();
+        let first = c.intern("Chimiothérapies");
+        for raw in ["chimiotherapies", "CHIMIOTHÉRAPIES", "chimiothérapies"] {
+            let id = c.intern(raw);
+            let (got, want) = (c.get(id), analyse_word(raw, &s));
+            assert_eq!(got.canon, first);
+            assert_eq!(
+                (&got.stem, got.unigram, &got.chargrams, got.stop),
+                (&want.stem, want.unigram, &want.chargrams, want.stop)
+            );
+            assert_eq!((&got.folded.text, &got.key.text), (&want.folded.text, &want.key.text));
+            assert_eq!(
+                (&got.folded.map, &got.key.map),
+                (&want.folded.map, &want.key.map),
+                "{raw}: alignments are its own"
+            );
+        }
     }
 
     #[test]
