@@ -197,6 +197,17 @@ impl WordStartSearch {
     }
 }
 
+/// Appends `x` to `v`, making room for 16 at the first: most texts have no
+/// match at all (nothing allocated), and the others a handful (one
+/// allocation rather than one per doubling from four).
+#[inline]
+fn push<T>(v: &mut Vec<T>, x: T) {
+    if v.capacity() == 0 {
+        v.reserve(16);
+    }
+    v.push(x);
+}
+
 /// Non-overlapping half-open ranges, by start: an overlap test and an
 /// insertion in logarithmic time.
 #[derive(Default)]
@@ -386,9 +397,7 @@ impl Matcher {
         bit: u32,
         slot: usize,
     ) -> Vec<(usize, u32, u32, u32)> {
-        // Sized for a typical text at once: growing from empty cost three
-        // allocations per list and text.
-        let mut out = Vec::with_capacity(16);
+        let mut out = Vec::new();
         let keys = a.keys.as_bytes();
         let mut last = u32::MAX;
         for (i, (t, &b)) in a.tokens.iter().zip(bits).enumerate() {
@@ -405,7 +414,7 @@ impl Matcher {
             let after = a.cache().memo(t.word, self.id, slot, || ac.after_word(a.word(t).key.text.as_bytes()));
             ac.walk_after(keys, s as usize, len as usize, after, |p, e| {
                 if let Some(we) = Self::accept_end(a, e as u32) {
-                    out.push((p, s, e as u32, we));
+                    push(&mut out, (p, s, e as u32, we));
                 }
             });
         }
@@ -453,7 +462,7 @@ impl Matcher {
         let looks = self.key_matches(a, &self.lookalike_ac, &bits, STARTS_LOOKALIKE, MEMO_AFTER_LOOKALIKE);
         // A look-alike covering a match starts at most this far before it.
         let look_reach = looks.iter().map(|&(_, ls, le, lwe)| lwe.max(le) - ls).max().unwrap_or(0);
-        let mut cands: Vec<(u32, u32, TermPat, MatchHow)> = Vec::with_capacity(16);
+        let mut cands: Vec<(u32, u32, TermPat, MatchHow)> = Vec::new();
         for (pi, s, e, we) in self.key_matches(a, &self.terms, &bits, STARTS_TERM, MEMO_AFTER_TERM) {
             let pat = self.term_pats[pi];
             let spans_words = a.token_at_key(s) != a.token_at_key(e - 1);
@@ -467,7 +476,7 @@ impl Matcher {
             if looks[near].iter().any(|&(_, ls, le, lwe)| ls <= s && lwe.max(le) >= we && (le - ls) >= (e - s)) {
                 continue;
             }
-            cands.push((s, we, pat, MatchHow::Exact));
+            push(&mut cands, (s, we, pat, MatchHow::Exact));
         }
         // One typo in long single words not matched otherwise.
         if !self.typo_terms.is_empty() {
@@ -505,7 +514,7 @@ impl Matcher {
                     self.typo_match(&w.folded.text).unwrap_or(NO_TYPO)
                 });
                 if found != NO_TYPO {
-                    cands.push((s, e, self.term_pats[found as usize], MatchHow::Typo));
+                    push(&mut cands, (s, e, self.term_pats[found as usize], MatchHow::Typo));
                 }
             }
         }
@@ -528,7 +537,7 @@ impl Matcher {
         }
         // Cues over stems: whole stems only; overlapping phrases of the same cue
         // keep the longest.
-        let mut cue_cands: Vec<(u32, u32, u32)> = Vec::with_capacity(16);
+        let mut cue_cands: Vec<(u32, u32, u32)> = Vec::new();
         let stems = a.stems.as_bytes();
         for (ci, &ti) in a.content.iter().enumerate() {
             if bits[ti as usize] & STARTS_CUE == 0 {
@@ -541,7 +550,7 @@ impl Matcher {
                 a.cache().memo(t.word, self.id, MEMO_AFTER_CUE, || self.cues.after_word(a.word(t).stem.as_bytes()));
             self.cues.walk_after(stems, s as usize, (end - s) as usize, after, |p, e| {
                 if a.is_stem_end(e as u32) {
-                    cue_cands.push((s, e as u32, self.cue_pats[p]));
+                    push(&mut cue_cands, (s, e as u32, self.cue_pats[p]));
                 }
             });
         }
