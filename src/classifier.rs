@@ -427,7 +427,8 @@ impl Classifier {
     }
 
     /// The named features the model weighs, as (hash, name, label): what a
-    /// [`ContributionParts`] with `named: Some(hash)` holds.
+    /// [`ContributionParts`] with `named: Some(hash)` holds. A feature both
+    /// models weigh comes twice.
     pub fn named_features(&self) -> impl Iterator<Item = (u64, &str, &str)> + '_ {
         let m = &self.model.data;
         m.flag.weights.iter().chain(&m.urgent.weights).filter_map(move |(name, _)| {

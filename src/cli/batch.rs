@@ -5,8 +5,9 @@ use super::{BatchArgs, OutputFormat, TriageArgs};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, IsTerminal, Write};
-use vigie::input::{records, CsvOptions, InputFormat, RecordResult};
-use vigie::{Classifier, Decision, Document, Priority};
+use vigie::classifier::TopFeatures;
+use vigie::input::{records, CsvOptions, InputFormat, Record, RecordResult};
+use vigie::{Assessment, Classifier, Decision, Document, Priority};
 
 /// Records scored together; bounds memory while keeping every core busy.
 const CHUNK: usize = 512;
@@ -45,13 +46,32 @@ fn streamable(a: &BatchArgs, c: &Classifier, path: &std::path::Path) -> Option<u
     (m.is_file() && size > c.pipeline().window() && std::fs::File::open(path).is_ok()).then_some(size)
 }
 
+/// Scores one record as `vigie score` reports it: with the profile the
+/// record names unless `--profile` is forced, and the warnings its reading
+/// raised. `f` gets the result with its top features still in the
+/// classifier's workspace (see [`Classifier::assess_then`]); spans are not
+/// localised to the record's columns yet.
+fn assess_record<R>(
+    c: &Classifier,
+    a: &BatchArgs,
+    rec: &Record,
+    f: impl FnOnce(Assessment, &TopFeatures<'_>) -> R,
+) -> R {
+    let profile = if a.force_profile { a.profile } else { rec.profile.unwrap_or(a.profile) };
+    c.assess_then(&Document { id: &rec.id, text: &rec.text, profile }, |mut assessment, top| {
+        assessment.warnings.extend(rec.warnings.iter().cloned());
+        f(assessment, top)
+    })
+}
+
 fn process(c: &Classifier, a: &BatchArgs, source: &str, r: RecordResult) -> OutRecord {
     match r {
         Ok(rec) => {
-            let profile = if a.force_profile { a.profile } else { rec.profile.unwrap_or(a.profile) };
-            let mut assessment = c.assess(&Document { id: &rec.id, text: &rec.text, profile });
-            assessment.warnings.extend(rec.warnings.iter().cloned());
-            localise_spans(&mut assessment, &rec.fields);
+            let assessment = assess_record(c, a, &rec, |mut assessment, top| {
+                assessment.top_features = top.to_vec();
+                localise_spans(&mut assessment, &rec.fields);
+                assessment
+            });
             OutRecord::Ok(OkRecord {
                 source: source.to_string(),
                 line: rec.line,
@@ -117,9 +137,7 @@ impl Render<Vec<u8>> for JsonlLines {
             Err(_) => return self.record(process(c, a, source, r), out),
         };
         Self::reserve(out);
-        let profile = if a.force_profile { a.profile } else { rec.profile.unwrap_or(a.profile) };
-        c.assess_then(&Document { id: &rec.id, text: &rec.text, profile }, |mut assessment, top| {
-            assessment.warnings.extend(rec.warnings.iter().cloned());
+        assess_record(c, a, &rec, |mut assessment, top| {
             localise_spans(&mut assessment, &rec.fields);
             let scored = super::jsonl::Scored {
                 source,

@@ -271,13 +271,22 @@ fn spans(out: &mut Vec<u8>, spans: &[Span]) {
 }
 
 fn span(out: &mut Vec<u8>, s: &Span) {
+    span_json(out, s.start, s.end, &s.text, false, s.field.as_deref());
+}
+
+/// The JSON of a [`Span`] whose text is `text`, followed by "…" when `cut`.
+fn span_json(out: &mut Vec<u8>, start: usize, end: usize, text: &str, cut: bool, field: Option<&str>) {
     out.extend_from_slice(b"{\"start\":");
-    uint(out, s.start as u64);
+    uint(out, start as u64);
     out.extend_from_slice(b",\"end\":");
-    uint(out, s.end as u64);
+    uint(out, end as u64);
     out.extend_from_slice(b",\"text\":");
-    string(out, &s.text);
-    if let Some(f) = &s.field {
+    if cut {
+        string_parts(out, &[text, "…"]);
+    } else {
+        string(out, text);
+    }
+    if let Some(f) = field {
         out.extend_from_slice(b",\"field\":");
         string(out, f);
     }
@@ -305,11 +314,7 @@ impl ContributionWriter for JsonContributions<'_> {
             Some(head) => out.extend_from_slice(head),
             None => name_and_label(out, c.feature, c.label),
         }
-        out.extend_from_slice(b",\"contribution\":");
-        float(out, c.contribution);
-        out.extend_from_slice(b",\"spans\":");
-        list(out, c.spans, |out, s| span_parts(out, s, self.fields));
-        out.push(b'}');
+        contribution_rest(out, c.contribution, |out| list(out, c.spans, |out, s| span_parts(out, s, self.fields)));
     }
 }
 
@@ -321,27 +326,23 @@ fn name_and_label(out: &mut Vec<u8>, feature: &[&str], label: &[&str]) {
     string_parts(out, label);
 }
 
+/// `,"contribution":…,"spans":…}`: the rest of a top feature after
+/// [`name_and_label`], its spans written by `spans`.
+fn contribution_rest(out: &mut Vec<u8>, contribution: f32, spans: impl FnOnce(&mut Vec<u8>)) {
+    out.extend_from_slice(b",\"contribution\":");
+    float(out, contribution);
+    out.extend_from_slice(b",\"spans\":");
+    spans(out);
+    out.push(b'}');
+}
+
 /// [`span`] of the [`Span`] these parts make, localised to `fields`.
 fn span_parts(out: &mut Vec<u8>, s: &SpanParts, fields: &[Field]) {
     let (start, end, field) = match localise(s.start, s.end, fields) {
         Some((start, end, f)) => (start, end, Some(f.name.as_str())),
         None => (s.start, s.end, None),
     };
-    out.extend_from_slice(b"{\"start\":");
-    uint(out, start as u64);
-    out.extend_from_slice(b",\"end\":");
-    uint(out, end as u64);
-    out.extend_from_slice(b",\"text\":");
-    if s.cut {
-        string_parts(out, &[s.text, "…"]);
-    } else {
-        string(out, s.text);
-    }
-    if let Some(f) = field {
-        out.extend_from_slice(b",\"field\":");
-        string(out, f);
-    }
-    out.push(b'}');
+    span_json(out, start, end, s.text, s.cut, field);
 }
 
 /// A JSON string of the concatenation of `parts`, as [`string`] writes it.
@@ -356,15 +357,8 @@ fn string_parts(out: &mut Vec<u8>, parts: &[&str]) {
 }
 
 fn contribution(out: &mut Vec<u8>, c: &Contribution) {
-    out.extend_from_slice(b"{\"feature\":");
-    string(out, &c.feature);
-    out.extend_from_slice(b",\"label\":");
-    string(out, &c.label);
-    out.extend_from_slice(b",\"contribution\":");
-    float(out, c.contribution);
-    out.extend_from_slice(b",\"spans\":");
-    spans(out, &c.spans);
-    out.push(b'}');
+    name_and_label(out, &[&c.feature], &[&c.label]);
+    contribution_rest(out, c.contribution, |out| spans(out, &c.spans));
 }
 
 #[cfg(test)]
