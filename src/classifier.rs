@@ -570,33 +570,22 @@ impl Classifier {
             walk(&mut |base, window| self.pipeline.walk_window(&mut w, base, window, ws, &mut sink))?;
             let hits = self.pipeline.walk_end(w, profile, &mut sink);
             let totals = sink.give_back(ws);
-            let contributions = &ws.contributions;
+            let (contrib, cache) = (&ws.contributions, &ws.cache);
+            let build = |text: &dyn SpanText| {
+                let mut a = self.build_without_top(id, profile, text, &hits, &totals, contrib, cache);
+                a.top_features = contrib.top(cache, 0, text, &self.pipeline.lexicon, &self.labels, totals.scale, false);
+                a
+            };
             // Build once to learn which spans the result shows, fetch them,
             // then build the result with their text.
             let rec = SpanRecorder::default();
-            self.build(id, profile, &rec, &hits, &totals, contributions, &ws.cache);
+            build(&rec);
             let mut spans = rec.0.into_inner();
             spans.sort_unstable();
             spans.dedup();
             let map = texts(&spans)?;
-            Ok(self.build(id, profile, &map, &hits, &totals, contributions, &ws.cache))
+            Ok(build(&map))
         })
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn build<S: SpanText + ?Sized>(
-        &self,
-        id: &str,
-        profile: Profile,
-        text: &S,
-        hits: &Hits,
-        t: &Totals,
-        contrib: &Contributions,
-        cache: &WordCache,
-    ) -> Assessment {
-        let mut a = self.build_without_top(id, profile, text, hits, t, contrib, cache);
-        a.top_features = contrib.top(cache, 0, text, &self.pipeline.lexicon, &self.labels, t.scale, false);
-        a
     }
 
     /// The result but its `top_features` (left empty).
