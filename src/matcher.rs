@@ -14,9 +14,9 @@
 //! Long single-word terms also match with one typo (Damerau distance 1),
 //! looked up with symmetric deletions rather than a scan of the vocabulary.
 
+use crate::analysis::word::WordCache;
 use crate::analysis::Analysis;
-use crate::analysis::{analyze, word::WordCache};
-use crate::lexicon::{term_key, Lexicon};
+use crate::lexicon::{Lexicon, TermForms};
 use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::nfa::contiguous::NFA;
 use aho_corasick::{Anchored, MatchKind};
@@ -315,16 +315,14 @@ impl Matcher {
             let strong = p.strong_terms().map(|t| (t, false));
             let weak = p.weak.iter().map(|t| (t.as_str(), true));
             for (t, weak) in strong.chain(weak) {
-                let a = analyze(t, &mut cache);
-                let key = a.keys.clone();
-                let multiword = a.tokens.len() > 1;
+                let TermForms { keys: key, words, first_folded: folded, .. } = lex.terms.forms(t, &mut cache);
+                let multiword = words > 1;
                 if key.is_empty() {
                     continue;
                 }
                 // Typos are looked up on the folded form, before doubled
                 // letters collapse: "haptoomie" is one edit from
                 // "haptonomie", not two.
-                let folded = a.tokens.first().map(|t| a.word(t).folded.text.clone()).unwrap_or_default();
                 if !weak && !multiword && folded.len() >= TYPO_MIN_LEN {
                     typo_terms.push((folded, term_pats.len() as u32));
                 }
@@ -337,16 +335,17 @@ impl Matcher {
             typo_index.entry(k.clone()).or_default().push(ti as u32);
             for_each_deletion(k, |v| typo_index.entry(v.to_string()).or_default().push(ti as u32));
         }
-        let lookalike_patterns: Vec<String> =
-            lex.lookalikes.iter().map(|l| analyze(&l.term, &mut cache).keys.clone()).collect();
-        let lookalike_keys = lex.lookalikes.iter().map(|l| term_key(&mut cache, &l.term)).collect();
+        let lookalike_forms: Vec<TermForms> =
+            lex.lookalikes.iter().map(|l| lex.terms.forms(&l.term, &mut cache)).collect();
+        let lookalike_patterns: Vec<String> = lookalike_forms.iter().map(|f| f.keys.clone()).collect();
+        let lookalike_keys = lookalike_forms.iter().map(TermForms::term_key).collect();
         let mut cue_patterns = Vec::new();
         let mut cue_pats = Vec::new();
         for (ci, c) in lex.cues.iter().enumerate() {
             for t in &c.terms {
-                let a = analyze(t, &mut cache);
-                if !a.stems.is_empty() {
-                    cue_patterns.push(a.stems.clone());
+                let stems = lex.terms.forms(t, &mut cache).stems;
+                if !stems.is_empty() {
+                    cue_patterns.push(stems);
                     cue_pats.push(ci as u32);
                 }
             }
@@ -606,6 +605,7 @@ impl Matcher {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::analyze;
 
     proptest::proptest! {
         #[test]
@@ -662,6 +662,7 @@ mod tests {
 #[cfg(test)]
 mod vocabulary_tests {
     use super::*;
+    use crate::analysis::analyze;
     use crate::lexicon::Lexicon;
 
     fn setup() -> (Lexicon, Matcher) {
@@ -679,6 +680,35 @@ mod vocabulary_tests {
             .iter()
             .map(|h| (lex.practices[h.practice].id.clone(), text[h.start..h.end].to_string(), h.weak))
             .collect()
+    }
+
+    #[test]
+    fn terms_remembered_from_validation_read_as_a_fresh_analysis_reads_them() {
+        let lex = Lexicon::builtin();
+        let practice_terms =
+            lex.practices.iter().flat_map(|p| p.strong_terms().chain(p.weak.iter().map(String::as_str)));
+        let cue_terms = lex.cues.iter().flat_map(|c| c.terms.iter().map(String::as_str));
+        let lookalike_terms = lex.lookalikes.iter().map(|l| l.term.as_str());
+        let mut checked = 0;
+        for term in practice_terms.chain(cue_terms).chain(lookalike_terms) {
+            let remembered = lex.terms.get(term).unwrap_or_else(|| panic!("'{term}' was not remembered"));
+            assert_eq!(*remembered, TermForms::of(term, &mut WordCache::default()), "{term}");
+            checked += 1;
+        }
+        assert!(checked > 1000, "only {checked} terms");
+    }
+
+    #[test]
+    fn a_term_added_after_loading_is_analysed_and_matched() {
+        let mut lex = Lexicon::from_toml_str(include_str!("../tests/fixtures/lexicon-mini.toml"), "mini").unwrap();
+        assert!(lex.terms.get("zorglubothérapie").is_none());
+        lex.practices[0].aliases.push("zorglubothérapie".into());
+        let m = Matcher::new(&lex);
+        let mut c = WordCache::default();
+        let text = "Séances de Zorglubothérapie le mardi.";
+        let hits = m.find(&analyze(text, &mut c)).practices;
+        assert_eq!(hits.len(), 1);
+        assert_eq!((hits[0].practice, &text[hits[0].start..hits[0].end]), (0, "Zorglubothérapie"));
     }
 
     /// Every match a walk from a word start reports, resumed after the first
