@@ -156,32 +156,85 @@ fn latin_table() -> &'static [(char, Box<str>)] {
     })
 }
 
+/// [`latin_table`] by code point, for the fast path: U+00C0–U+00FF at
+/// `c - 0xC0`, then Œ and œ; each fold as up to two ASCII bytes, zero-padded
+/// (`[0, 0]`: not a letter the fast path handles). A search of the table
+/// per accented letter cost more than the rest of folding.
+fn latin_folds() -> &'static [[u8; 2]; 66] {
+    static FOLDS: std::sync::OnceLock<[[u8; 2]; 66]> = std::sync::OnceLock::new();
+    FOLDS.get_or_init(|| {
+        let mut t = [[0u8; 2]; 66];
+        for (c, f) in latin_table() {
+            let i = latin_index(*c).expect("the table holds U+00C0–U+00FF, Œ and œ only");
+            let f = f.as_bytes();
+            assert!(f.len() <= 2, "a Latin letter folds to at most two letters");
+            t[i] = [f[0], f.get(1).copied().unwrap_or(0)];
+        }
+        t
+    })
+}
+
+/// Index of `c` in [`latin_folds`].
+#[inline]
+fn latin_index(c: char) -> Option<usize> {
+    match c as u32 {
+        0xC0..=0xFF => Some(c as usize - 0xC0),
+        0x152 => Some(64),
+        0x153 => Some(65),
+        _ => None,
+    }
+}
+
 /// The fast path for words of ASCII and accented Latin letters, the bulk of
 /// French text: the `tokenizers` normaliser costs microseconds per word and
 /// would only decompose and drop the accents. Returns false, leaving `out`
 /// partly written, when the word holds any other character.
 fn fold_latin(raw: &str, out: &mut Folded) -> bool {
-    let table = latin_table();
-    for (i, c) in raw.char_indices() {
+    let folds = latin_folds();
+    let bytes = raw.as_bytes();
+    // Only ASCII bytes are written: built as bytes, checked once at the end.
+    let mut text = std::mem::take(&mut out.text).into_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b.is_ascii() {
+            if b.is_ascii_alphanumeric() {
+                text.push(b.to_ascii_lowercase());
+                out.map.push((i as u32, i as u32 + 1));
+            } else if let Some(last) = out.map.last_mut() {
+                // A joiner, apostrophe or other sign: belongs to the
+                // previous folded byte's extent so that spans stay
+                // contiguous.
+                last.1 = i as u32 + 1;
+            }
+            i += 1;
+            continue;
+        }
+        let c = raw[i..].chars().next().expect("a non-ASCII byte starts a character here");
         let (start, end) = (i as u32, (i + c.len_utf8()) as u32);
-        if c.is_ascii_alphanumeric() {
-            out.text.push(c.to_ascii_lowercase());
-            out.map.push((start, end));
-        } else if c.is_ascii() || is_joiner(c) || is_apostrophe(c) {
-            // A joiner or apostrophe: belongs to the previous folded byte's
-            // extent so that spans stay contiguous.
+        i = end as usize;
+        if is_joiner(c) || is_apostrophe(c) {
             if let Some(last) = out.map.last_mut() {
                 last.1 = end;
             }
-        } else if let Some((_, f)) = table.iter().find(|(t, _)| *t == c) {
-            for b in f.bytes() {
-                out.text.push(b as char);
+            continue;
+        }
+        match latin_index(c).map(|k| folds[k]) {
+            Some([a, z]) if a != 0 => {
+                text.push(a);
                 out.map.push((start, end));
+                if z != 0 {
+                    text.push(z);
+                    out.map.push((start, end));
+                }
             }
-        } else {
-            return false;
+            _ => {
+                out.text = String::from_utf8(text).expect("only ASCII bytes were written");
+                return false;
+            }
         }
     }
+    out.text = String::from_utf8(text).expect("only ASCII bytes were written");
     true
 }
 
@@ -273,6 +326,32 @@ pub fn dedup_key(f: &Folded) -> Folded {
     if f.text.len() < 5 {
         return f.clone();
     }
+    if f.text.is_ascii() {
+        return dedup_ascii(f);
+    }
+    dedup_chars(f)
+}
+
+/// [`dedup_key`] of an ASCII word (almost every word, once folded), byte by
+/// byte.
+fn dedup_ascii(f: &Folded) -> Folded {
+    let b = f.text.as_bytes();
+    let mut text = Vec::with_capacity(b.len());
+    let mut map: Vec<(u32, u32)> = Vec::with_capacity(b.len());
+    for (i, &c) in b.iter().enumerate() {
+        match map.last_mut() {
+            Some(last) if b[i - 1] == c && c.is_ascii_alphabetic() => last.1 = last.1.max(f.map[i].1),
+            _ => {
+                text.push(c);
+                map.push(f.map[i]);
+            }
+        }
+    }
+    Folded { text: String::from_utf8(text).expect("ASCII in, ASCII out"), map }
+}
+
+/// [`dedup_key`] character by character, for any text.
+fn dedup_chars(f: &Folded) -> Folded {
     let mut out = Folded { text: String::with_capacity(f.text.len()), map: Vec::with_capacity(f.map.len()) };
     let mut prev: Option<char> = None;
     let mut byte = 0usize;
@@ -364,6 +443,13 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn the_ascii_key_path_collapses_as_the_character_path_does(word in "[aAbBsS013'-]{0,14}") {
+            let f = fold_word(&word);
+            proptest::prop_assume!(f.text.len() >= 5);
+            proptest::prop_assert_eq!(dedup_ascii(&f), dedup_chars(&f));
+        }
+
         #[test]
         fn latin_fast_path_agrees_with_the_full_normaliser_on_any_mix(
             w in "[a-zA-Z0-9\\u{C0}-\\u{FF}œŒ'’\\-–]{1,12}"
