@@ -125,6 +125,10 @@ pub fn chargram_names(folded: &str) -> Vec<String> {
     padded.as_bytes().windows(CHARGRAM_LEN).map(|g| String::from_utf8_lossy(g).into_owned()).collect()
 }
 
+/// Room reserved per word in [`WordCache`]'s streams: a key and a stem of a
+/// typical French word and the stem's length.
+const STREAM_BYTES_PER_WORD: usize = 24;
+
 /// Zero bytes kept after the last word in [`WordCache`]'s streams.
 const SLACK: usize = 16;
 
@@ -267,14 +271,20 @@ impl Default for WordCache {
 impl WordCache {
     /// A cache that holds at most `capacity` distinct words.
     pub fn with_capacity(capacity: usize) -> Self {
+        // The per-word lists are reserved whole: the memory is only an
+        // address range until words are written (pages are faulted in as
+        // they fill), and growing by doubling instead copied each list and
+        // touched its pages twice.
+        let mut streams = Vec::with_capacity(SLACK + capacity * STREAM_BYTES_PER_WORD);
+        streams.resize(SLACK, 0);
         WordCache {
             index: HashTable::new(),
             long_raw: FxHashMap::default(),
-            streams: vec![0; SLACK],
-            hot: Vec::new(),
+            streams,
+            hot: Vec::with_capacity(capacity),
             memo_owner: Cell::new(0),
             by_folded: FxHashMap::default(),
-            words: Vec::new(),
+            words: Vec::with_capacity(capacity),
             stemmer: Stemmer::default(),
             capacity,
         }
