@@ -1166,18 +1166,24 @@ impl<'m> ScoreSink<'m> {
         if !known.is_nan() && !known_urgent.is_nan() {
             return [known, known_urgent];
         }
+        // The word's first text: its weights for both kinds of text at
+        // once, from the same lookups, so that its first text of the other
+        // kind does not look up its unigram and n-grams again (each lookup
+        // is a likely cache miss in a table of the whole model).
         let info = cache.get(id);
-        let mut v = self.token_weights(info.unigram);
+        let mut all = self.token_weights.get_all(info.unigram);
         for &g in info.chargrams.iter() {
-            let w = self.token_weights(g);
-            v[0] += w[0];
-            v[1] += w[1];
+            let w = self.token_weights.get_all(g);
+            for k in 0..2 {
+                all[k][0] += w[k][0];
+                all[k][1] += w[k][1];
+            }
         }
-        p[slot].set(v[0]);
-        if let Some(u) = urgent {
-            p[u].set(v[1]);
-        }
-        v
+        let [course, report] = all;
+        p[0].set(course[0]);
+        p[1].set(report[0]);
+        p[2].set(report[1]);
+        all[self.profile as usize]
     }
 }
 

@@ -185,7 +185,14 @@ impl TokenWeights {
     /// [flag, urgent] weights of token feature `hash` in a text of kind `p`.
     #[inline]
     pub fn get(&self, hash: u64, p: Profile) -> [f32; 2] {
-        self.table.get(&hash).map_or([0.0; 2], |e| e[p as usize])
+        self.get_all(hash)[p as usize]
+    }
+
+    /// [flag, urgent] weights of token feature `hash` for each kind of text
+    /// (indexed by `Profile as usize`); urgency is 0 for courses.
+    #[inline]
+    pub fn get_all(&self, hash: u64) -> [[f32; 2]; 2] {
+        self.table.get(&hash).copied().unwrap_or_default()
     }
 }
 
