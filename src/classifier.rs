@@ -832,10 +832,10 @@ impl Contributions {
                 continue;
             }
             let info = cache.get(id);
-            match self.retired.get_mut(info.folded.text.as_str()) {
+            match self.retired.get_mut(&*info.folded) {
                 Some((_, old)) => *old = old.merged(&share),
                 None => {
-                    self.retired.insert(info.folded.text.as_str().into(), (info.stem.clone(), share));
+                    self.retired.insert(info.folded.clone(), (info.stem.clone(), share));
                 }
             }
         }
@@ -949,7 +949,7 @@ impl Contributions {
         for (id, share) in &self.words {
             let mut share = *share;
             if !self.retired.is_empty() {
-                let folded = cache.get(*id).folded.text.as_str();
+                let folded = &*cache.get(*id).folded;
                 if let Some((_, old)) = self.retired.get(folded) {
                     share = old.merged(&share);
                     merged_into_current.insert(folded);
@@ -1171,14 +1171,15 @@ impl<'m> ScoreSink<'m> {
         // kind does not look up its unigram and n-grams again (each lookup
         // is a likely cache miss in a table of the whole model).
         let info = cache.get(id);
-        let mut all = self.token_weights.get_all(info.unigram);
-        for &g in info.chargrams.iter() {
-            let w = self.token_weights.get_all(g);
+        let weights = &self.token_weights;
+        let mut all = weights.get_all(info.unigram);
+        info.for_each_chargram(|g| {
+            let w = weights.get_all(g);
             for k in 0..2 {
                 all[k][0] += w[k][0];
                 all[k][1] += w[k][1];
             }
-        }
+        });
         let [course, report] = all;
         p[0].set(course[0]);
         p[1].set(report[0]);

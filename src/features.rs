@@ -567,10 +567,12 @@ impl FeatureSink for Collector {
     fn word(&mut self, _span: (usize, usize), cache: &WordCache, id: u32) {
         let info = cache.get(id);
         self.token(info.unigram, || format!("u:{}", info.stem));
-        let names = if self.want_names { crate::analysis::word::chargram_names(&info.folded.text) } else { Vec::new() };
-        for (i, &g) in info.chargrams.iter().enumerate() {
+        let names = if self.want_names { crate::analysis::word::chargram_names(&info.folded) } else { Vec::new() };
+        let mut i = 0;
+        info.for_each_chargram(|g| {
             self.token(g, || format!("c:{}", names[i]));
-        }
+            i += 1;
+        });
     }
 
     fn bigram(&mut self, hash: u64, _span: (usize, usize), stems: &str, _words: (u32, u32)) {

@@ -350,7 +350,7 @@ impl TermForms {
             keys: a.keys.clone(),
             stems: a.stems.clone(),
             words: a.tokens.len(),
-            first_folded: a.tokens.first().map(|t| a.word(t).folded.text.clone()).unwrap_or_default(),
+            first_folded: a.tokens.first().map(|t| a.word(t).folded.to_string()).unwrap_or_default(),
         }
     }
 

@@ -428,7 +428,7 @@ impl Matcher {
             let w = a.word(t);
             let key = w.key.text.as_bytes();
             let mut bits = 0;
-            let len = w.folded.text.len();
+            let len = w.folded.len();
             if len >= TYPO_MIN_LEN - 1 && len <= self.typo_max_len {
                 bits |= TYPO_SIZED;
             }
@@ -510,7 +510,7 @@ impl Matcher {
                     if self.lookalike_keys.contains(key.as_str()) {
                         return NO_TYPO;
                     }
-                    self.typo_match(&w.folded.text).unwrap_or(NO_TYPO)
+                    self.typo_match(&w.folded).unwrap_or(NO_TYPO)
                 });
                 if found != NO_TYPO {
                     push(&mut cands, (s, e, self.term_pats[found as usize], MatchHow::Typo));

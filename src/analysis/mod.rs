@@ -114,8 +114,7 @@ impl<'c> Analysis<'c> {
     /// (one space could make four one-letter words read as a spelled-out
     /// word). Analysing this again gives the same words.
     pub fn normalized(&self) -> String {
-        let words: Vec<&str> =
-            self.tokens.iter().map(|t| self.word(t).folded.text.as_str()).filter(|w| !w.is_empty()).collect();
+        let words: Vec<&str> = self.tokens.iter().map(|t| &*self.word(t).folded).filter(|w| !w.is_empty()).collect();
         words.join("  ")
     }
 

@@ -45,16 +45,15 @@ pub const CHARGRAM_LEN: usize = 4;
 /// What vigie knows about one distinct word.
 #[derive(Debug, Clone)]
 pub struct WordInfo {
-    /// Folded form (lowercase, no accents, evasion undone).
-    pub folded: Folded,
+    /// Folded form (lowercase, no accents, evasion undone). Its alignment
+    /// to the raw word is not kept: spans go through the key's.
+    pub folded: Box<str>,
     /// Matching key: the folded form with doubled letters collapsed.
     pub key: Folded,
     /// French Snowball stem of the folded form.
     pub stem: Box<str>,
     /// Hash of the unigram feature for this stem.
     pub unigram: u64,
-    /// Hashes of the character n-gram features of `^folded$`.
-    pub chargrams: Box<[u64]>,
     /// Stop words carry no feature and are skipped by cue matching.
     pub stop: bool,
     /// Id of the first cached word with the same folded form ("Elle" and
@@ -98,21 +97,48 @@ fn analyse_folded(folded: Folded, stemmer: &Stemmer) -> WordInfo {
     let stop = STOP_WORDS.binary_search(&folded.text.as_str()).is_ok();
     let stem = stemmer.stem(&folded.text);
     let unigram = xxh3_64_with_seed(stem.as_bytes(), seed::UNIGRAM);
-    let chargrams = chargrams(&folded.text);
-    WordInfo { folded, key, stem: stem.into_boxed_str(), unigram, chargrams, stop, canon: 0 }
+    WordInfo { folded: folded.text.into_boxed_str(), key, stem: stem.into_boxed_str(), unigram, stop, canon: 0 }
 }
 
-/// Character n-grams of `^word$`, hashed. Words of one or two letters and
-/// stop words get none: they carry no subword information.
-pub fn chargrams(folded: &str) -> Box<[u64]> {
-    if folded.len() < 3 || !folded.is_ascii() {
-        return Box::new([]);
+impl WordInfo {
+    /// Calls `f` with the hash of each character n-gram feature of the word
+    /// (see [`for_each_chargram`]).
+    #[inline]
+    pub fn for_each_chargram(&self, f: impl FnMut(u64)) {
+        for_each_chargram(&self.folded, f)
     }
-    let mut padded = Vec::with_capacity(folded.len() + 2);
-    padded.push(b'^');
-    padded.extend_from_slice(folded.as_bytes());
-    padded.push(b'$');
-    padded.windows(CHARGRAM_LEN).map(|g| xxh3_64_with_seed(g, seed::CHARGRAM)).collect()
+}
+
+/// Calls `f` with the hash of each character n-gram of `^folded$`, in
+/// order. Words of one or two letters get none: they carry no subword
+/// information. Computed when asked rather than kept per cached word: a
+/// scorer reads them once per word (its weights are then remembered), and
+/// keeping them cost an allocation and some 70 bytes per distinct word.
+pub fn for_each_chargram(folded: &str, mut f: impl FnMut(u64)) {
+    if folded.len() < 3 || !folded.is_ascii() {
+        return;
+    }
+    let mut short = [0u8; 64];
+    let mut long = Vec::new();
+    let padded: &mut [u8] = if folded.len() + 2 <= short.len() {
+        &mut short[..folded.len() + 2]
+    } else {
+        long.resize(folded.len() + 2, 0);
+        &mut long
+    };
+    padded[0] = b'^';
+    padded[1..=folded.len()].copy_from_slice(folded.as_bytes());
+    padded[folded.len() + 1] = b'$';
+    for g in padded.windows(CHARGRAM_LEN) {
+        f(xxh3_64_with_seed(g, seed::CHARGRAM));
+    }
+}
+
+/// The hashes [`for_each_chargram`] gives, as a list.
+pub fn chargrams(folded: &str) -> Vec<u64> {
+    let mut v = Vec::new();
+    for_each_chargram(folded, |g| v.push(g));
+    v
 }
 
 /// Names of the character n-grams of a folded word, in the order of
@@ -344,16 +370,15 @@ impl WordCache {
         let info = match self.by_folded.get(folded.text.as_str()) {
             // Another spelling of a word already seen ("Elle", "elle"):
             // what derives from the folded form alone (stop word, stem and
-            // its hash, character n-grams) is copied rather than computed
-            // again; only the alignments to this spelling's bytes are new.
+            // its hash) is copied rather than computed again; only the
+            // key's alignment to this spelling's bytes is new.
             Some(&canon) => {
                 let same = &self.words[canon as usize];
                 WordInfo {
                     key: dedup_key(&folded),
-                    folded,
+                    folded: folded.text.into_boxed_str(),
                     stem: same.stem.clone(),
                     unigram: same.unigram,
-                    chargrams: same.chargrams.clone(),
                     stop: same.stop,
                     canon,
                 }
@@ -507,7 +532,7 @@ mod tests {
         let a = c.intern("Reiki");
         let b = c.intern("Reiki");
         assert_eq!(a, b);
-        assert_eq!(c.get(a).folded.text, "reiki");
+        assert_eq!(&*c.get(a).folded, "reiki");
         assert_eq!(c.len(), 1);
     }
 
@@ -520,8 +545,8 @@ mod tests {
         assert_eq!(c.intern("anticonstitutionnellement"), a);
         assert_eq!(c.intern("anticonstitutionnel"), b);
         assert!(a != b && b != d && a != d);
-        assert_eq!(c.get(a).folded.text, "anticonstitutionnellement");
-        assert_eq!(c.get(d).folded.text, "anticonstitutionnalite");
+        assert_eq!(&*c.get(a).folded, "anticonstitutionnellement");
+        assert_eq!(&*c.get(d).folded, "anticonstitutionnalite");
     }
 
     proptest::proptest! {
@@ -559,7 +584,7 @@ mod tests {
         let a = c.intern("reiki");
         let b = c.intern("rei");
         assert_ne!(a, b);
-        assert_eq!(c.get(b).folded.text, "rei");
+        assert_eq!(&*c.get(b).folded, "rei");
     }
 
     #[test]
@@ -598,16 +623,9 @@ mod tests {
             let id = c.intern(raw);
             let (got, want) = (c.get(id), analyse_word(raw, &s));
             assert_eq!(got.canon, first);
-            assert_eq!(
-                (&got.stem, got.unigram, &got.chargrams, got.stop),
-                (&want.stem, want.unigram, &want.chargrams, want.stop)
-            );
-            assert_eq!((&got.folded.text, &got.key.text), (&want.folded.text, &want.key.text));
-            assert_eq!(
-                (&got.folded.map, &got.key.map),
-                (&want.folded.map, &want.key.map),
-                "{raw}: alignments are its own"
-            );
+            assert_eq!((&got.stem, got.unigram, got.stop), (&want.stem, want.unigram, want.stop));
+            assert_eq!((&got.folded, &got.key.text), (&want.folded, &want.key.text));
+            assert_eq!(got.key.map, want.key.map, "{raw}: alignments are its own");
         }
     }
 
@@ -643,6 +661,19 @@ mod tests {
         assert_eq!(calls, 1);
         assert_eq!(c.memo(id, 7, 1, || 5), 5, "slots are independent");
         assert_eq!(c.memo(id, 8, 0, || 9), 9, "another owner starts afresh");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn chargrams_are_the_hashed_windows_of_the_padded_word(word in "[a-z0-9]{0,90}") {
+            let padded = format!("^{word}$");
+            let want: Vec<u64> = if word.len() < 3 {
+                Vec::new()
+            } else {
+                padded.as_bytes().windows(CHARGRAM_LEN).map(|g| xxh3_64_with_seed(g, seed::CHARGRAM)).collect()
+            };
+            proptest::prop_assert_eq!(chargrams(&word), want);
+        }
     }
 
     #[test]
