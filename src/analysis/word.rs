@@ -223,6 +223,11 @@ fn hash_word(head: [u64; 2], b: &[u8]) -> u64 {
     }
 }
 
+/// Hash of a folded form, for [`WordCache`]'s `by_folded`.
+fn hash_folded(folded: &str) -> u64 {
+    xxh3_64_with_seed(folded.as_bytes(), 0x666f_6c64)
+}
+
 /// [`hash_word`] of a word longer than [`INLINE_RAW`] bytes.
 fn hash_long(b: &[u8]) -> u64 {
     xxh3_64_with_seed(b, 0x7669_6769_6505)
@@ -282,7 +287,9 @@ pub struct WordCache {
     /// Who the memo slots belong to (see [`WordCache::memo`]).
     memo_owner: Cell<u64>,
     /// folded form → first word id with it (see [`WordInfo::canon`])
-    by_folded: FxHashMap<Box<str>, u32>,
+    /// Ids by their folded text's hash, compared with `words[id].folded`:
+    /// no copy of the text per word.
+    by_folded: HashTable<u32>,
     words: Vec<WordInfo>,
     stemmer: Stemmer,
     capacity: usize,
@@ -309,7 +316,7 @@ impl WordCache {
             streams,
             hot: Vec::with_capacity(capacity),
             memo_owner: Cell::new(0),
-            by_folded: FxHashMap::default(),
+            by_folded: HashTable::new(),
             words: Vec::with_capacity(capacity),
             stemmer: Stemmer::default(),
             capacity,
@@ -367,7 +374,9 @@ impl WordCache {
         let id = self.words.len() as u32;
         let raw = word.as_bytes();
         let folded = fold_word(word);
-        let info = match self.by_folded.get(folded.text.as_str()) {
+        let folded_hash = hash_folded(&folded.text);
+        let words = &self.words;
+        let info = match self.by_folded.find(folded_hash, |&id| *words[id as usize].folded == *folded.text) {
             // Another spelling of a word already seen ("Elle", "elle"):
             // what derives from the folded form alone (stop word, stem and
             // its hash) is copied rather than computed again; only the
@@ -384,7 +393,8 @@ impl WordCache {
                 }
             }
             None => {
-                self.by_folded.insert(folded.text.as_str().into(), id);
+                let words = &self.words;
+                self.by_folded.insert_unique(folded_hash, id, |&id| hash_folded(&words[id as usize].folded));
                 WordInfo { canon: id, ..analyse_folded(folded, &self.stemmer) }
             }
         };
