@@ -151,6 +151,10 @@ pub fn chargram_names(folded: &str) -> Vec<String> {
     padded.as_bytes().windows(CHARGRAM_LEN).map(|g| String::from_utf8_lossy(g).into_owned()).collect()
 }
 
+/// Most words a [`WordCache`] reserves room for up front (past that, its
+/// lists grow as needed).
+const RESERVE_MAX_WORDS: usize = 1 << 20;
+
 /// Room reserved per word in [`WordCache`]'s streams: a key and a stem of a
 /// typical French word and the stem's length.
 const STREAM_BYTES_PER_WORD: usize = 24;
@@ -286,9 +290,9 @@ pub struct WordCache {
     hot: Vec<Hot>,
     /// Who the memo slots belong to (see [`WordCache::memo`]).
     memo_owner: Cell<u64>,
-    /// folded form → first word id with it (see [`WordInfo::canon`])
-    /// Ids by their folded text's hash, compared with `words[id].folded`:
-    /// no copy of the text per word.
+    /// First word id with each folded form (see [`WordInfo::canon`]), found
+    /// by the folded text's hash and compared with `words[id].folded`: no
+    /// copy of the text per word.
     by_folded: HashTable<u32>,
     words: Vec<WordInfo>,
     stemmer: Stemmer,
@@ -304,20 +308,22 @@ impl Default for WordCache {
 impl WordCache {
     /// A cache that holds at most `capacity` distinct words.
     pub fn with_capacity(capacity: usize) -> Self {
-        // The per-word lists are reserved whole: the memory is only an
-        // address range until words are written (pages are faulted in as
-        // they fill), and growing by doubling instead copied each list and
+        // The per-word lists are reserved whole (up to a bound, for a
+        // caller asking for a huge cache): the memory is only an address
+        // range until words are written (pages are faulted in as they
+        // fill), and growing by doubling instead copied each list and
         // touched its pages twice.
-        let mut streams = Vec::with_capacity(SLACK + capacity * STREAM_BYTES_PER_WORD);
+        let reserved = capacity.min(RESERVE_MAX_WORDS);
+        let mut streams = Vec::with_capacity(SLACK + reserved * STREAM_BYTES_PER_WORD);
         streams.resize(SLACK, 0);
         WordCache {
             index: HashTable::new(),
             long_raw: FxHashMap::default(),
             streams,
-            hot: Vec::with_capacity(capacity),
+            hot: Vec::with_capacity(reserved),
             memo_owner: Cell::new(0),
             by_folded: HashTable::new(),
-            words: Vec::with_capacity(capacity),
+            words: Vec::with_capacity(reserved),
             stemmer: Stemmer::default(),
             capacity,
         }
