@@ -646,6 +646,14 @@ mod tests {
     }
 
     #[test]
+    fn a_cache_of_any_size_can_be_made() {
+        let mut c = WordCache::with_capacity(usize::MAX);
+        let id = c.intern("reiki");
+        assert_eq!(&*c.get(id).folded, "reiki");
+        assert!(!c.is_full());
+    }
+
+    #[test]
     fn full_cache_empties_on_trim() {
         let mut c = WordCache::with_capacity(2);
         c.intern("un");
