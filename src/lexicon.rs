@@ -367,8 +367,9 @@ impl TermForms {
 
 /// The forms of every term of a vocabulary, kept from its validation so
 /// that compiling the matcher does not analyse the same 2,300 terms again
-/// (3 ms of every start). Keyed by the term's exact text, so a term added
-/// or changed after loading is simply not found, and analysed afresh.
+/// (17 million instructions, about 3 ms, of every start). Keyed by the
+/// term's exact text, so a term added or changed after loading is simply
+/// not found, and analysed afresh.
 #[derive(Clone, Default)]
 pub struct TermTable(std::sync::Arc<HashMap<String, TermForms>>);
 

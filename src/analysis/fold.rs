@@ -158,8 +158,8 @@ fn latin_table() -> &'static [(char, Box<str>)] {
 
 /// [`latin_table`] by code point, for the fast path: U+00C0–U+00FF at
 /// `c - 0xC0`, then Œ and œ; each fold as up to two ASCII bytes, zero-padded
-/// (`[0, 0]`: not a letter the fast path handles). A search of the table
-/// per accented letter cost more than the rest of folding.
+/// (`[0, 0]`: not a letter the fast path handles), so that an accented
+/// letter costs an index rather than a scan of the sixty-odd entries.
 fn latin_folds() -> &'static [[u8; 2]; 66] {
     static FOLDS: std::sync::OnceLock<[[u8; 2]; 66]> = std::sync::OnceLock::new();
     FOLDS.get_or_init(|| {
