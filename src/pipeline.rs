@@ -23,13 +23,23 @@ pub const WINDOW: usize = 1 << 20;
 
 /// Per-thread working memory: the word cache and what the scorer caches per
 /// word. Reused across documents.
-#[derive(Default)]
 pub struct Workspace {
     /// The word cache, which also holds what scorers and matchers keep per
     /// word (partial scores, memos).
     pub cache: WordCache,
     /// The scorer's record of what each feature brought, reused per text.
     pub(crate) contributions: crate::classifier::Contributions,
+}
+
+impl Default for Workspace {
+    /// A workspace whose word cache has room reserved for its capacity: a
+    /// workspace lives as long as its classifier and sees every word.
+    fn default() -> Self {
+        Workspace {
+            cache: WordCache::reserved(crate::analysis::word::DEFAULT_CAPACITY),
+            contributions: Default::default(),
+        }
+    }
 }
 
 /// The vocabulary and its compiled matcher.

@@ -299,34 +299,47 @@ pub struct WordCache {
     capacity: usize,
 }
 
+/// Capacity of a default [`WordCache`], in distinct words.
+pub const DEFAULT_CAPACITY: usize = 200_000;
+
 impl Default for WordCache {
     fn default() -> Self {
-        Self::with_capacity(200_000)
+        Self::with_capacity(DEFAULT_CAPACITY)
     }
 }
 
 impl WordCache {
-    /// A cache that holds at most `capacity` distinct words.
+    /// A cache that holds at most `capacity` distinct words; its lists
+    /// grow as words arrive.
     pub fn with_capacity(capacity: usize) -> Self {
-        // The per-word lists are reserved whole (up to a bound, for a
-        // caller asking for a huge cache): the memory is only an address
-        // range until words are written (pages are faulted in as they
-        // fill), and growing by doubling instead copied each list and
-        // touched its pages twice.
-        let reserved = capacity.min(RESERVE_MAX_WORDS);
-        let mut streams = Vec::with_capacity(SLACK + reserved * STREAM_BYTES_PER_WORD);
-        streams.resize(SLACK, 0);
         WordCache {
             index: HashTable::new(),
             long_raw: FxHashMap::default(),
-            streams,
-            hot: Vec::with_capacity(reserved),
+            streams: vec![0; SLACK],
+            hot: Vec::new(),
             memo_owner: Cell::new(0),
             by_folded: HashTable::new(),
-            words: Vec::with_capacity(reserved),
+            words: Vec::new(),
             stemmer: Stemmer::default(),
             capacity,
         }
+    }
+
+    /// A cache that holds at most `capacity` distinct words, with room for
+    /// them reserved up front (up to a million words): for a long-lived
+    /// cache, such as a scoring thread's. The memory is only an address
+    /// range until words are written (pages are faulted in as they fill),
+    /// where growing by doubling copied each list and touched its pages
+    /// twice. Short-lived caches (a vocabulary's validation, one text) are
+    /// better made with [`WordCache::with_capacity`]: each reservation is
+    /// tens of megabytes of address space.
+    pub fn reserved(capacity: usize) -> Self {
+        let room = capacity.min(RESERVE_MAX_WORDS);
+        let mut c = WordCache::with_capacity(capacity);
+        c.streams.reserve_exact(room * STREAM_BYTES_PER_WORD);
+        c.hot.reserve_exact(room);
+        c.words.reserve_exact(room);
+        c
     }
 
     #[inline(always)]
@@ -646,8 +659,8 @@ mod tests {
     }
 
     #[test]
-    fn a_cache_of_any_size_can_be_made() {
-        let mut c = WordCache::with_capacity(usize::MAX);
+    fn a_cache_of_any_size_can_be_reserved() {
+        let mut c = WordCache::reserved(usize::MAX);
         let id = c.intern("reiki");
         assert_eq!(&*c.get(id).folded, "reiki");
         assert!(!c.is_full());
