@@ -165,26 +165,32 @@ impl ContributionWriter for Vec<Contribution> {
 /// [`ContributionWriter`].
 pub struct TopFeatures<'w> {
     contrib: &'w Contributions,
-    cache: &'w WordCache,
-    text: &'w str,
-    lex: &'w Lexicon,
-    labels: &'w FxHashMap<u64, Box<str>>,
-    scale: f32,
+    cx: RankingContext<'w, str>,
 }
 
 impl TopFeatures<'_> {
     /// Writes the top features to `w`: the same as [`Assessment::top_features`]
     /// of [`Classifier::assess`], piece by piece.
     pub fn write(&self, w: &mut impl ContributionWriter) {
-        self.contrib.top_into(self.cache, 0, self.text, self.lex, self.labels, self.scale, false, w);
+        self.contrib.top_into(&self.cx, 0, false, w);
     }
 
     /// The top features as [`Contribution`]s.
     pub fn to_vec(&self) -> Vec<Contribution> {
-        let mut v = Vec::with_capacity(TOP_FEATURES);
-        self.write(&mut v);
-        v
+        self.contrib.top(&self.cx, 0, false)
     }
+}
+
+/// What ranking and wording a text's top features reads besides the
+/// scorer's record of contributions: the word cache that scored the text,
+/// the text, the vocabulary, the named features' labels and the text's
+/// token scale.
+struct RankingContext<'w, S: SpanText + ?Sized> {
+    cache: &'w WordCache,
+    text: &'w S,
+    lex: &'w Lexicon,
+    labels: &'w FxHashMap<u64, Box<str>>,
+    scale: f32,
 }
 
 /// What vigie says about a practice wherever it is found: built once per
@@ -529,21 +535,23 @@ impl Classifier {
         self.with_workspace(|ws| self.assess_in(doc, ws, f))
     }
 
+    /// What ranking the top features of `text`, scored with `cache`, reads.
+    fn ranking<'w, S: SpanText + ?Sized>(
+        &'w self,
+        cache: &'w WordCache,
+        text: &'w S,
+        scale: f32,
+    ) -> RankingContext<'w, S> {
+        RankingContext { cache, text, lex: &self.pipeline.lexicon, labels: &self.labels, scale }
+    }
+
     /// [`Classifier::assess_then`] in a given workspace.
     fn assess_in<R>(&self, doc: &Document, ws: &mut Workspace, f: impl FnOnce(Assessment, &TopFeatures<'_>) -> R) -> R {
         let mut sink = ScoreSink::borrowing(&self.model, &self.token_weights, doc.profile, ws);
         let hits = self.pipeline.walk(doc.text, doc.profile, ws, &mut sink);
         let totals = sink.give_back(ws);
-        let lex = &self.pipeline.lexicon;
         let a = self.build_without_top(doc.id, doc.profile, doc.text, &hits, &totals, &ws.contributions, &ws.cache);
-        let top = TopFeatures {
-            contrib: &ws.contributions,
-            cache: &ws.cache,
-            text: doc.text,
-            lex,
-            labels: &self.labels,
-            scale: totals.scale,
-        };
+        let top = TopFeatures { contrib: &ws.contributions, cx: self.ranking(&ws.cache, doc.text, totals.scale) };
         f(a, &top)
     }
 
@@ -573,7 +581,7 @@ impl Classifier {
             let (contrib, cache) = (&ws.contributions, &ws.cache);
             let build = |text: &dyn SpanText| {
                 let mut a = self.build_without_top(id, profile, text, &hits, &totals, contrib, cache);
-                a.top_features = contrib.top(cache, 0, text, &self.pipeline.lexicon, &self.labels, totals.scale, false);
+                a.top_features = contrib.top(&self.ranking(cache, text, totals.scale), 0, false);
                 a
             };
             // Build once to learn which spans the result shows, fetch them,
@@ -650,7 +658,7 @@ impl Classifier {
             }
         }
         let urgent_because = if priority == Some(Priority::Urgent) {
-            contrib.top(cache, 1, text, lex, &self.labels, t.scale, true)
+            contrib.top(&self.ranking(cache, text, t.scale), 1, true)
         } else {
             Vec::new()
         };
@@ -879,37 +887,28 @@ impl Contributions {
 
     /// The features that weighed most for `model` (0 flag, 1 urgency), as
     /// [`Contribution`]s.
-    #[allow(clippy::too_many_arguments)]
     fn top<S: SpanText + ?Sized>(
         &self,
-        cache: &WordCache,
+        cx: &RankingContext<S>,
         model: usize,
-        text: &S,
-        lex: &Lexicon,
-        labels: &FxHashMap<u64, Box<str>>,
-        scale: f32,
         positive_only: bool,
     ) -> Vec<Contribution> {
         let mut v = Vec::with_capacity(TOP_FEATURES);
-        self.top_into(cache, model, text, lex, labels, scale, positive_only, &mut v);
+        self.top_into(cx, model, positive_only, &mut v);
         v
     }
 
     /// Writes the features that weighed most for `model`, in rank order, to
     /// `w`: the one place where a top feature's name, label and spans are
     /// worded, whatever then holds or serialises them.
-    #[allow(clippy::too_many_arguments)]
     fn top_into<'a, S: SpanText + ?Sized>(
         &'a self,
-        cache: &WordCache,
+        cx: &RankingContext<S>,
         model: usize,
-        text: &S,
-        lex: &Lexicon,
-        labels: &FxHashMap<u64, Box<str>>,
-        scale: f32,
         positive_only: bool,
         w: &mut impl ContributionWriter,
     ) {
+        let (cache, text, lex, labels, scale) = (cx.cache, cx.text, cx.lex, cx.labels, cx.scale);
         // Numbers first; words are put into words only for the winners,
         // which are kept in a short sorted list as candidates arrive (no
         // list of every feature, no sort of it).
@@ -1332,16 +1331,7 @@ mod tests {
             for scale in [1.0, 0.3, 1e-3, 0.123_456_7] {
                 for (model, positive) in [(0, false), (1, true)] {
                     let top = |x: &Contributions| {
-                        serde_json::to_value(x.top(
-                            &cache,
-                            model,
-                            text.as_str(),
-                            c.lexicon(),
-                            &c.labels,
-                            scale,
-                            positive,
-                        ))
-                        .unwrap()
+                        serde_json::to_value(x.top(&c.ranking(&cache, text.as_str(), scale), model, positive)).unwrap()
                     };
                     assert_eq!(top(&pruned), top(&all), "ties {ties}, scale {scale}, model {model}");
                 }
