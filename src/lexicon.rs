@@ -40,7 +40,8 @@
 use crate::analysis::{analyze, word::WordCache};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
+// Fx rather than SipHash: validation hashes every term at each start-up.
+use rustc_hash::FxHashMap as HashMap;
 use std::fmt;
 use std::path::Path;
 use toml::Spanned;
@@ -452,7 +453,7 @@ impl Lexicon {
         };
         let line_of = |s: &std::ops::Range<usize>| lines.line(s.start);
 
-        let mut source_idx = HashMap::new();
+        let mut source_idx = HashMap::default();
         for (i, s) in raw.source.iter().enumerate() {
             if s.key.trim().is_empty() || s.issuer.trim().is_empty() || s.title.trim().is_empty() {
                 return Err(invalid(1, &s.key, "a source needs a key, an issuer and a title".into()));
@@ -463,12 +464,12 @@ impl Lexicon {
         }
 
         let mut cache = WordCache::default();
-        let mut forms: HashMap<String, TermForms> = HashMap::new();
+        let mut forms: HashMap<String, TermForms> = HashMap::default();
         let mut analyse = |term: &str| -> TermForms {
             forms.entry(term.to_string()).or_insert_with(|| TermForms::of(term, &mut cache)).clone()
         };
         // term key -> (entry id, line, is lookalike)
-        let mut seen: HashMap<String, (String, usize)> = HashMap::new();
+        let mut seen: HashMap<String, (String, usize)> = HashMap::default();
         let mut lookalikes = Vec::new();
         for l in &raw.lookalike {
             let line = line_of(&l.span());
@@ -489,7 +490,7 @@ impl Lexicon {
         let lookalike_keys: HashMap<String, (String, usize)> = seen.clone();
 
         let mut practices = Vec::new();
-        let mut ids = HashMap::new();
+        let mut ids = HashMap::default();
         for p in &raw.practice {
             let line = line_of(&p.span());
             let p = p.get_ref();
@@ -568,8 +569,8 @@ impl Lexicon {
         }
 
         let mut cues = Vec::new();
-        let mut cue_ids = HashMap::new();
-        let mut cue_terms: HashMap<String, (String, usize)> = HashMap::new();
+        let mut cue_ids = HashMap::default();
+        let mut cue_terms: HashMap<String, (String, usize)> = HashMap::default();
         for c in &raw.cue {
             let line = line_of(&c.span());
             let c = c.get_ref();

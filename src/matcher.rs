@@ -227,6 +227,54 @@ impl Disjoint {
     }
 }
 
+/// The ends a word must share with some typo term to be one edit from it.
+///
+/// One edit (insertion, deletion, substitution or swap of neighbours) at
+/// byte `p` of a term of `n` bytes leaves its first `p` bytes and its last
+/// `n - p - 2` or more in place. So a word one edit from a term shares with
+/// it its first `k` bytes or its last `k`, for any `k ≤ (n - 1) / 2`. A word
+/// of `len` bytes can only be one edit from terms of `len - 1` bytes or
+/// more, and terms have at least [`TYPO_MIN_LEN`]: `k` is chosen from the
+/// word's length alone. Two set lookups then turn away almost every word,
+/// where the full lookup built and hashed one variant per byte of the word
+/// (the first sight of a long word paid that for nothing, nearly always).
+struct TypoEnds(FxHashSet<(bool, u8, u64)>);
+
+impl TypoEnds {
+    /// `k` for the shortest terms.
+    const MIN: usize = (TYPO_MIN_LEN - 1) / 2;
+    /// Longest end compared (a shorter end is still shared).
+    const MAX: usize = 8;
+
+    fn new(terms: &[(String, u32)]) -> TypoEnds {
+        let mut set = FxHashSet::default();
+        for (t, _) in terms {
+            let b = t.as_bytes();
+            for k in Self::MIN..=(b.len().saturating_sub(1) / 2).min(Self::MAX) {
+                set.insert((false, k as u8, Self::pack(&b[..k])));
+                set.insert((true, k as u8, Self::pack(&b[b.len() - k..])));
+            }
+        }
+        TypoEnds(set)
+    }
+
+    /// Up to eight bytes as one number.
+    fn pack(b: &[u8]) -> u64 {
+        b.iter().rev().fold(0, |acc, &x| acc << 8 | u64::from(x))
+    }
+
+    /// False when no term of at least [`TYPO_MIN_LEN`] bytes is one edit
+    /// from `word`.
+    fn may_be_near(&self, word: &[u8]) -> bool {
+        let k = (word.len().saturating_sub(2) / 2).clamp(Self::MIN, Self::MAX);
+        if word.len() < k {
+            return false; // shorter than any term less one byte
+        }
+        self.0.contains(&(false, k as u8, Self::pack(&word[..k])))
+            || self.0.contains(&(true, k as u8, Self::pack(&word[word.len() - k..])))
+    }
+}
+
 /// Compiled vocabulary automata.
 pub struct Matcher {
     terms: WordStartSearch,
@@ -238,6 +286,7 @@ pub struct Matcher {
     /// deletion variant -> indices into `typo_terms`
     typo_index: FxHashMap<String, Vec<u32>>,
     typo_terms: Vec<(String, u32)>,
+    typo_ends: TypoEnds,
     /// Longest word that can be one edit from a typo term. Longer words are
     /// not looked up: the lookup costs the square of the word's length, and a
     /// hostile text can hold a word of a megabyte.
@@ -359,6 +408,7 @@ impl Matcher {
             cue_pats,
             typo_max_len: typo_terms.iter().map(|t| t.0.len() + 1).max().unwrap_or(0),
             typo_index,
+            typo_ends: TypoEnds::new(&typo_terms),
             typo_terms,
             id: NEXT_MATCHER_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         }
@@ -577,6 +627,9 @@ impl Matcher {
     /// Index of the pattern `key` matches with one typo, if exactly one
     /// practice is that close.
     fn typo_match(&self, key: &str) -> Option<u32> {
+        if !self.typo_ends.may_be_near(key.as_bytes()) {
+            return None;
+        }
         let mut found: Option<u32> = None;
         let mut check = |variant: &str| {
             if let Some(list) = self.typo_index.get(variant) {
@@ -609,6 +662,28 @@ mod tests {
 
     proptest::proptest! {
         #[test]
+        fn a_word_one_edit_from_a_typo_term_is_never_turned_away_by_its_ends(
+            term in "[a-z]{8,20}",
+            edit in 0usize..5,
+            at in 0usize..20,
+            letter in proptest::char::range('a', 'z'),
+        ) {
+            let mut w: Vec<u8> = term.clone().into_bytes();
+            let p = at % w.len();
+            match edit {
+                0 => {}
+                1 => w[p] = letter as u8,
+                2 => { w.remove(p); }
+                3 => w.insert(p, letter as u8),
+                _ => { let q = (p + 1).min(w.len() - 1); w.swap(p, q); }
+            }
+            let word = String::from_utf8(w).unwrap();
+            proptest::prop_assert!(within_one_edit(&term, &word));
+            let ends = TypoEnds::new(&[(term.clone(), 0)]);
+            proptest::prop_assert!(ends.may_be_near(word.as_bytes()), "{} vs {}", term, word);
+        }
+
+        #[test]
         fn disjoint_ranges_refuse_exactly_what_overlaps_a_held_range(
             ranges in proptest::collection::vec((0u32..60, 1u32..12), 0..40)
         ) {
@@ -640,6 +715,14 @@ mod tests {
         // "jeûne préopératoire" is a look-alike: it vetoes the fasting term.
         assert_eq!(hits.lookalikes.len(), n);
         assert!(hits.practices.iter().all(|h| !text[h.start..h.end].starts_with("jeûne")));
+    }
+
+    #[test]
+    fn a_word_sharing_neither_end_with_a_typo_term_is_turned_away() {
+        let ends = TypoEnds::new(&[("kinesiologie".to_string(), 0)]);
+        assert!(!ends.may_be_near(b"consultation"));
+        assert!(ends.may_be_near(b"kinesiologue"));
+        assert!(ends.may_be_near(b"kynesiologie"));
     }
 
     #[test]
