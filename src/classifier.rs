@@ -486,7 +486,10 @@ impl Classifier {
             let at = p.iter().rposition(|(t, _)| *t == me).or_else(|| p.len().checked_sub(1))?;
             Some(p.swap_remove(at).1)
         });
-        let mut ws = taken.unwrap_or_default();
+        // The first workspace starts from the words the vocabulary's
+        // validation analysed (see `TermTable::take_words`).
+        let mut ws = taken
+            .unwrap_or_else(|| self.pipeline.lexicon.terms.take_words().map(Workspace::with_words).unwrap_or_default());
         let r = f(&mut ws);
         if let Ok(mut p) = self.pool.lock() {
             p.push((me, ws));
@@ -1282,6 +1285,22 @@ mod tests {
         assert_eq!(names(&roomy), names(&small));
         let spans = |a: &Assessment| -> Vec<Vec<Span>> { a.cues.iter().map(|c| c.spans.clone()).collect() };
         assert_eq!(spans(&roomy), spans(&small));
+    }
+
+    #[test]
+    fn the_first_workspace_starts_from_the_vocabulary_words_and_scores_alike() {
+        let c = Classifier::builtin().unwrap();
+        let seeded = c.with_workspace(|ws| ws.cache.len());
+        assert!(seeded > 1000, "the first workspace holds {seeded} words");
+        let text = long_text();
+        let doc = Document { id: "long", text: &text, profile: Profile::Report };
+        let whole = |mut a: Assessment, top: &TopFeatures| {
+            a.top_features = top.to_vec();
+            a
+        };
+        let from_vocabulary = c.with_workspace(|ws| c.assess_in(&doc, ws, whole));
+        let from_nothing = c.assess_in(&doc, &mut Workspace::default(), whole);
+        assert_eq!(serde_json::to_string(&from_vocabulary).unwrap(), serde_json::to_string(&from_nothing).unwrap());
     }
 
     /// Pruning retired words never changes a list of top features: words are

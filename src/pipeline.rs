@@ -35,10 +35,17 @@ impl Default for Workspace {
     /// A workspace whose word cache has room reserved for its capacity: a
     /// workspace lives as long as its classifier and sees every word.
     fn default() -> Self {
-        Workspace {
-            cache: WordCache::reserved(crate::analysis::word::DEFAULT_CAPACITY),
-            contributions: Default::default(),
-        }
+        Workspace::with_words(WordCache::with_capacity(crate::analysis::word::DEFAULT_CAPACITY))
+    }
+}
+
+impl Workspace {
+    /// A workspace that starts from the words of `cache` (which gets room
+    /// reserved for its capacity, as [`Workspace::default`]'s does).
+    /// Results do not depend on what a workspace has seen before.
+    pub fn with_words(mut cache: WordCache) -> Workspace {
+        cache.reserve_room();
+        Workspace { cache, contributions: Default::default() }
     }
 }
 
