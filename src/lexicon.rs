@@ -478,13 +478,30 @@ impl Lexicon {
             }
         }
 
+        // This cache becomes the first scoring workspace's (see
+        // `TermTable::take_words`): its lists get that workspace's room now,
+        // rather than growing here and being copied there.
         let mut cache = WordCache::default();
-        let mut forms: HashMap<String, TermForms> = HashMap::default();
+        cache.reserve_lists();
+        // Tables sized for every term up front: grown by doubling, they
+        // cost a few hundred page faults at each start.
+        let practice_terms: usize = raw
+            .practice
+            .iter()
+            .map(|p| p.get_ref())
+            .map(|p| 1 + p.aliases.len() + p.practitioners.len() + p.weak.len())
+            .sum();
+        let cue_terms_count: usize = raw.cue.iter().map(|c| c.get_ref().terms.len()).sum();
+        let mut forms: HashMap<String, TermForms> = HashMap::with_capacity_and_hasher(
+            practice_terms + cue_terms_count + raw.lookalike.len(),
+            Default::default(),
+        );
         let mut analyse = |term: &str| -> TermForms {
             forms.entry(term.to_string()).or_insert_with(|| TermForms::of(term, &mut cache)).clone()
         };
         // term key -> (entry id, line, is lookalike)
-        let mut seen: HashMap<String, (String, usize)> = HashMap::default();
+        let mut seen: HashMap<String, (String, usize)> =
+            HashMap::with_capacity_and_hasher(practice_terms + raw.lookalike.len(), Default::default());
         let mut lookalikes = Vec::new();
         for l in &raw.lookalike {
             let line = line_of(&l.span());

@@ -163,7 +163,10 @@ pub struct TokenWeights {
 impl TokenWeights {
     /// Folds the token features of the flag and urgency models.
     pub fn new(flag: &LinearData, urgent: &LinearData) -> TokenWeights {
-        let mut table: FxHashMap<u64, [[f32; 2]; 2]> = FxHashMap::default();
+        // Room for every weight up front (growing it cost page faults at
+        // each start); the two models share most token features.
+        let mut table: FxHashMap<u64, [[f32; 2]; 2]> =
+            FxHashMap::with_capacity_and_hasher(flag.weights.len().max(urgent.weights.len()), Default::default());
         for (m, data) in [flag, urgent].into_iter().enumerate() {
             for (name, w) in &data.weights {
                 if !crate::features::is_token_feature(name) {

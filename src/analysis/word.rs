@@ -369,13 +369,22 @@ impl WordCache {
         c
     }
 
-    /// Reserves room for the cache's capacity (up to a million words), as
-    /// [`WordCache::reserved`] does, keeping the words it holds.
-    pub fn reserve_room(&mut self) {
+    /// Reserves room in the cache's lists (not its hash tables) for its
+    /// capacity, up to a million words; returns the room, in words, that
+    /// was asked for. Address space only until words arrive, and lists fill
+    /// in order, so a cache that stays small costs no more.
+    pub fn reserve_lists(&mut self) -> usize {
         let room = self.capacity.min(RESERVE_MAX_WORDS).saturating_sub(self.words.len());
         self.streams.reserve_exact(room * STREAM_BYTES_PER_WORD);
         self.hot.reserve_exact(room);
         self.words.reserve_exact(room);
+        room
+    }
+
+    /// Reserves room for the cache's capacity (up to a million words), as
+    /// [`WordCache::reserved`] does, keeping the words it holds.
+    pub fn reserve_room(&mut self) {
+        let room = self.reserve_lists();
         // Empty hash tables start with room for a first corpus' worth of
         // words: growing them from empty rehashed every word seven times
         // over (1 % of a first pass over the corpus). Not to the full
