@@ -174,7 +174,7 @@ pub fn chargram_names(folded: &str) -> Vec<String> {
 /// lists grow as needed).
 const RESERVE_MAX_WORDS: usize = 1 << 20;
 
-/// Words [`WordCache::reserved`] makes room for in its hash tables.
+/// Words [`WordCache::reserve_room`] makes room for in empty hash tables.
 const RESERVE_TABLE_WORDS: usize = 1 << 15;
 
 /// Room reserved per word in [`WordCache`]'s streams: a key and a stem of a
@@ -360,9 +360,11 @@ impl WordCache {
     /// cache, such as a scoring thread's. The memory is only an address
     /// range until words are written (pages are faulted in as they fill),
     /// where growing by doubling copied each list and touched its pages
-    /// twice. Short-lived caches (a vocabulary's validation, one text) are
-    /// better made with [`WordCache::with_capacity`]: each reservation is
-    /// tens of megabytes of address space.
+    /// twice. Short-lived caches (one text's) are better made with
+    /// [`WordCache::with_capacity`]: each reservation is tens of megabytes
+    /// of address space. (A vocabulary's validation reserves the lists of
+    /// its cache, which becomes a scoring thread's: see
+    /// [`crate::lexicon::TermTable::take_words`].)
     pub fn reserved(capacity: usize) -> Self {
         let mut c = WordCache::with_capacity(capacity);
         c.reserve_room();
