@@ -35,7 +35,7 @@ impl Default for Workspace {
     /// A workspace whose word cache has room reserved for its capacity: a
     /// workspace lives as long as its classifier and sees every word.
     fn default() -> Self {
-        Workspace::with_words(WordCache::with_capacity(crate::analysis::word::DEFAULT_CAPACITY))
+        Workspace::with_words(WordCache::default())
     }
 }
 

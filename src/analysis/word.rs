@@ -471,7 +471,6 @@ impl WordCache {
                 }
             }
             None => {
-                let words = &self.words;
                 self.by_folded.insert_unique(folded_hash, id, |&id| hash_folded(&words[id as usize].folded));
                 WordInfo { canon: id, ..analyse_folded(folded, &self.stemmer) }
             }
