@@ -9,8 +9,10 @@
 #                 comparison then use the 100 MB file, and say so)
 #   --out DIR     scratch directory (default: bench-out, ignored by git);
 #                 nothing is written or removed outside it
-#   --runs N      runs per throughput figure on the 10 MB and 100 MB files
-#                 (median kept; default 3). The 1 GB file runs once.
+#   --runs N      runs per throughput figure (median kept; default 3): N
+#                 one-thread runs of the 100 MB file alternating with N
+#                 two-thread runs, and N runs of the 10 MB file before the
+#                 1 GB file and N after it. The 1 GB file runs once.
 #   --strict      exit with status 1 when any row FAILs
 #
 # What it does: builds the release binary (cargo build --release --locked,
@@ -188,29 +190,35 @@ run_ns() {
 
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
-# throughput FILE THREADS RUNS: prints "WALL CPU": the median MB/s of text
-# over RUNS runs by wall time, and by CPU time (user + sys of all the
-# process's threads; "n/a" without GNU time). CPU time is less sensitive to
-# other processes competing for the cores.
-throughput() {
-  local file=$1 threads=$2 n=$3 tb t c ns=() cpu=()
-  tb=$(text_bytes "$file")
-  for ((i = 0; i < n; i++)); do
-    if [[ $have_time -eq 1 ]]; then
-      t=$(run_ns /usr/bin/time -f '%U %S' -o "$out/cpu.txt" "$bin" score --input jsonl --threads "$threads" "$file")
-      c=$(awk '{print $1 + $2}' "$out/cpu.txt")
-      cpu+=("$c")
-    else
-      t=$(run_ns "$bin" score --input jsonl --threads "$threads" "$file")
-      c=n/a
-    fi
-    ns+=("$t")
-    echo "    $file, $threads thread(s), run $((i + 1))/$n: $(calc "round($t/1e9, 2)") s wall, $c s CPU" >&2
-  done
-  local wall_tp cpu_tp=n/a
-  wall_tp=$(calc "round($tb / 1e6 / ($(median "${ns[@]}") / 1e9), 2)")
-  [[ ${#cpu[@]} -eq 0 ]] || cpu_tp=$(calc "round($tb / 1e6 / $(median "${cpu[@]}"), 2)")
-  echo "$wall_tp $cpu_tp"
+# one_run FILE THREADS LABEL: scores FILE as JSON Lines and prints "NS CPU":
+# wall time in ns and CPU time in s (user + sys of all the process's
+# threads; "n/a" without GNU time). CPU time is less sensitive to other
+# processes competing for the cores.
+one_run() {
+  local file=$1 threads=$2 label=$3 t c=n/a
+  if [[ $have_time -eq 1 ]]; then
+    t=$(run_ns /usr/bin/time -f '%U %S' -o "$out/cpu.txt" "$bin" score --input jsonl --threads "$threads" "$file")
+    c=$(awk '{print $1 + $2}' "$out/cpu.txt")
+  else
+    t=$(run_ns "$bin" score --input jsonl --threads "$threads" "$file")
+  fi
+  echo "    $file, $threads thread(s), $label: $(calc "round($t/1e9, 2)") s wall, $c s CPU" >&2
+  echo "$t $c"
+}
+
+# tp_wall BYTES NS...: MB/s of BYTES of text in the median of the wall times
+# NS (ns). tp_cpu BYTES S...: the same for CPU times in seconds ("n/a" when
+# they are).
+tp_wall() {
+  local tb=$1
+  shift
+  calc "round($tb / 1e6 / ($(median "$@") / 1e9), 2)"
+}
+tp_cpu() {
+  local tb=$1
+  shift
+  if [[ " $* " == *" n/a "* ]]; then echo n/a; return; fi
+  calc "round($tb / 1e6 / $(median "$@"), 2)"
 }
 
 rows=()
@@ -237,11 +245,24 @@ got=$("$bin" score --input jsonl "$f10" | wc -l)
 [[ "$got" -eq "$(n_records "$f10")" ]] || die "$f10: $got output records for $(n_records "$f10") input records"
 
 # ---------------------------------------------------------------- (a) (b)
-echo "==> (a) one thread, 100 MB" >&2
-r=$(throughput "$f100" 1 "$runs"); read -r tp1 tp1cpu <<<"$r"
-echo "==> (b) two threads, 100 MB" >&2
-r=$(throughput "$f100" 2 "$runs"); read -r tp2 tp2cpu <<<"$r"
-ratio=$(calc "round($tp2 / $tp1, 2)")
+# One-thread and two-thread runs alternate, and the ratio is the median of
+# the pairs' ratios: this machine's speed drifts by a quarter over tens of
+# seconds (the same binary took 2.5 to 3.6 s on the 100 MB file within a
+# few minutes), and all the runs of one kind before all the runs of the
+# other turned that drift into the ratio.
+echo "==> (a) one thread and (b) two threads, 100 MB, alternately" >&2
+tb100=$(text_bytes "$f100")
+w1=() c1=() w2=() c2=() ratios=()
+for ((i = 1; i <= runs; i++)); do
+  read -r t c <<<"$(one_run "$f100" 1 "pair $i/$runs")"
+  read -r u d <<<"$(one_run "$f100" 2 "pair $i/$runs")"
+  w1+=("$t") c1+=("$c") w2+=("$u") c2+=("$d") ratios+=("$(calc "$t / $u")")
+done
+tp1=$(tp_wall "$tb100" "${w1[@]}")
+tp1cpu=$(tp_cpu "$tb100" "${c1[@]}")
+tp2=$(tp_wall "$tb100" "${w2[@]}")
+tp2cpu=$(tp_cpu "$tb100" "${c2[@]}")
+ratio=$(calc "round($(median "${ratios[@]}"), 2)")
 
 # ---------------------------------------------------------------- (c)
 echo "==> (c) cold start, 20 runs" >&2
@@ -273,13 +294,30 @@ else
   rss_mb=n/a
 fi
 
+# The 10 MB runs are split around the 1 GB run (as many after it as
+# before), so that their median samples the period the long run spans and
+# not only the minute before it (see (a) (b) on drift).
 echo "==> (e) throughput at 10 MB vs $big_label, one thread" >&2
-r=$(throughput "$f10" 1 "$runs"); read -r tp10 tp10cpu <<<"$r"
+tb10=$(text_bytes "$f10")
+w10=() c10=()
+ten_mb_runs() {
+  local t c
+  for ((i = 1; i <= runs; i++)); do
+    read -r t c <<<"$(one_run "$f10" 1 "$1 $i/$runs")"
+    w10+=("$t") c10+=("$c")
+  done
+}
+ten_mb_runs "before"
 if [[ $quick -eq 1 ]]; then
   tpbig=$tp1 tpbigcpu=$tp1cpu
 else
-  r=$(throughput "$f1g" 1 1); read -r tpbig tpbigcpu <<<"$r"
+  read -r t c <<<"$(one_run "$f1g" 1 "run 1/1")"
+  tpbig=$(tp_wall "$(text_bytes "$f1g")" "$t")
+  tpbigcpu=$(tp_cpu "$(text_bytes "$f1g")" "$c")
 fi
+ten_mb_runs "after"
+tp10=$(tp_wall "$tb10" "${w10[@]}")
+tp10cpu=$(tp_cpu "$tb10" "${c10[@]}")
 diff_pct=$(calc "round(($tpbig - $tp10) / $tp10 * 100, 1)")
 
 # ---------------------------------------------------------------- (g)
@@ -344,7 +382,7 @@ fi
     echo "WARNING: load average $load_start at start, $load_end at end, on $(nproc) CPU(s): other processes competed for the cores; wall-time figures are pessimistic (see the per-CPU-second rows)"
   fi
   echo "inputs: $f10 ($(n_records "$f10") records, $(text_bytes "$f10") text bytes), $f100 ($(n_records "$f100") records, $(text_bytes "$f100") text bytes), $fdoc (one document, $(text_bytes "$fdoc") bytes)$([[ $quick -eq 1 ]] || echo ", $f1g ($(n_records "$f1g") records, $(text_bytes "$f1g") text bytes)")"
-  echo "MB = 10^6 bytes; throughput = text bytes / wall time (median of $runs run(s); 1 GB: 1 run); cold start: $cold_how"
+  echo "MB = 10^6 bytes; throughput = text bytes / wall time (median of $runs run(s), one- and two-thread runs alternating; 10 MB: $runs run(s) before the 1 GB run and $runs after; 1 GB: 1 run); ratio (b): median of the pairs' ratios; cold start: $cold_how"
   echo
   printf '%-46s %12s %-6s %-14s %s\n' "measure" "figure" "unit" "target" "verdict"
   printf '%s\n' "${rows[@]}"
