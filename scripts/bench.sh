@@ -357,6 +357,7 @@ row "(c) cold start, one short text" "$cold_ms" "ms" "<= 30" "$cold_ms <= 30"
 row "(d) peak RSS, $big_label, default threads" "$rss_mb" "MB" "<= 100" "$rss_mb <= 100"
 row "    score, default threads, $big_label" "$tpd" "MB/s" ""
 row "(e) score, 1 thread, 10 MB" "$tp10" "MB/s" ""
+row "    10 MB runs, slowest / fastest (wall)" "$(calc "round($tb10 / 1e6 / ($(printf '%s\n' "${w10[@]}" | sort -n | tail -1) / 1e9), 2)") / $(calc "round($tb10 / 1e6 / ($(printf '%s\n' "${w10[@]}" | sort -n | head -1) / 1e9), 2)")" "MB/s" ""
 row "    score, 1 thread, $big_label" "$tpbig" "MB/s" ""
 row "    per CPU second: 10 MB / $big_label" "$tp10cpu / $tpbigcpu" "MB/s" ""
 row "    difference $big_label vs 10 MB" "$diff_pct" "%" "within 10" "abs($diff_pct) <= 10"
@@ -382,7 +383,7 @@ fi
     echo "WARNING: load average $load_start at start, $load_end at end, on $(nproc) CPU(s): other processes competed for the cores; wall-time figures are pessimistic (see the per-CPU-second rows)"
   fi
   echo "inputs: $f10 ($(n_records "$f10") records, $(text_bytes "$f10") text bytes), $f100 ($(n_records "$f100") records, $(text_bytes "$f100") text bytes), $fdoc (one document, $(text_bytes "$fdoc") bytes)$([[ $quick -eq 1 ]] || echo ", $f1g ($(n_records "$f1g") records, $(text_bytes "$f1g") text bytes)")"
-  echo "MB = 10^6 bytes; throughput = text bytes / wall time (median of $runs run(s), one- and two-thread runs alternating; 10 MB: $runs run(s) before the 1 GB run and $runs after; 1 GB: 1 run); ratio (b): median of the pairs' ratios; cold start: $cold_how"
+  echo "MB = 10^6 bytes; throughput = text bytes / wall time (median of $runs run(s), one- and two-thread runs alternating; 10 MB: $([[ $quick -eq 1 ]] && echo "$((2 * runs)) run(s)" || echo "$runs run(s) before the 1 GB run and $runs after; 1 GB: 1 run")); ratio (b): median of the pairs' ratios; cold start: $cold_how"
   echo
   printf '%-46s %12s %-6s %-14s %s\n' "measure" "figure" "unit" "target" "verdict"
   printf '%s\n' "${rows[@]}"
