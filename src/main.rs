@@ -77,3 +77,36 @@ fn main() {
     };
     std::process::exit(code);
 }
+
+#[cfg(test)]
+mod tests {
+    use std::alloc::{GlobalAlloc, Layout};
+
+    #[test]
+    fn every_allocation_honours_its_alignment_and_keeps_its_bytes_when_resized() {
+        let a = super::Allocator;
+        for align in [1, 2, 4, 8, 16, 32, 64, 4096] {
+            for size in [1, 3, 7, 8, 9, 24, 40, 100, 1000, 70_000] {
+                let layout = Layout::from_size_align(size, align).expect("valid layout");
+                // SAFETY: non-zero sizes; each block is freed with the layout
+                // it was allocated or resized with.
+                unsafe {
+                    let p = a.alloc(layout);
+                    assert!(!p.is_null());
+                    assert_eq!(p as usize % align, 0, "alloc size {size} align {align}");
+                    for i in 0..size {
+                        p.add(i).write(i as u8);
+                    }
+                    let q = a.realloc(p, layout, size * 3);
+                    assert_eq!(q as usize % align, 0, "realloc size {size} align {align}");
+                    assert!((0..size).all(|i| q.add(i).read() == i as u8));
+                    a.dealloc(q, Layout::from_size_align(size * 3, align).expect("valid layout"));
+                    let z = a.alloc_zeroed(layout);
+                    assert_eq!(z as usize % align, 0, "alloc_zeroed size {size} align {align}");
+                    assert!((0..size).all(|i| z.add(i).read() == 0));
+                    a.dealloc(z, layout);
+                }
+            }
+        }
+    }
+}
