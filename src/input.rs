@@ -248,12 +248,51 @@ pub fn records<'r>(
     }
 }
 
+/// The byte offsets of the `"` characters read from a CSV input and not yet
+/// attributed to a record. The `csv` crate is lenient: a quoted field left
+/// open runs on until the next quote, or the end of the input, taking the
+/// records in between into one field without a word. Quotes pair up in a
+/// well-formed record, so a record holding an odd number of them, over
+/// several lines, is how such a swallow shows.
+#[derive(Clone, Default)]
+struct Quotes(std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<u64>>>);
+
+impl Quotes {
+    /// How many quotes sit before byte `end`, forgetting them.
+    fn take_before(&self, end: u64) -> usize {
+        let mut q = self.0.lock().expect("the quote list is only pushed to and drained");
+        let n = q.partition_point(|&at| at < end);
+        q.drain(..n);
+        n
+    }
+}
+
+/// A reader that notes where the quotes are in what it reads (a few per
+/// record: the list holds those of the bytes read ahead, not of the input).
+struct QuoteTap<R> {
+    inner: R,
+    offset: u64,
+    quotes: Quotes,
+}
+
+impl<R: Read> Read for QuoteTap<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut q = self.quotes.0.lock().expect("the quote list is only pushed to and drained");
+        q.extend(memchr::memchr_iter(b'"', &buf[..n]).map(|i| self.offset + i as u64));
+        self.offset += n as u64;
+        Ok(n)
+    }
+}
+
 fn csv_records<'r>(
     reader: Box<dyn BufRead + Send + 'r>,
     o: &CsvOptions,
     name: String,
 ) -> Result<Box<dyn Iterator<Item = RecordResult> + Send + 'r>, InputError> {
-    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
+    let quotes = Quotes::default();
+    let tap = QuoteTap { inner: reader, offset: 0, quotes: quotes.clone() };
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(tap);
     let headers = rdr
         .byte_headers()
         .map_err(|e| InputError::Header {
@@ -291,19 +330,41 @@ fn csv_records<'r>(
         Some(_) => opt_col(&o.kind_column, "kind")?,
         None => find("kind"),
     };
-    let mut iter = rdr.into_byte_records();
+    // The header's quotes are its own.
+    quotes.take_before(rdr.position().byte());
+    let mut r = csv::ByteRecord::new();
     let mut n = 0usize;
     Ok(Box::new(std::iter::from_fn(move || {
-        let rec = iter.next()?;
+        let read = rdr.read_byte_record(&mut r);
+        if let Ok(false) = read {
+            return None;
+        }
         n += 1;
-        Some(match rec {
+        let pairs = quotes.take_before(rdr.position().byte()) % 2 == 0;
+        Some(match read {
             Err(e) => {
                 let line = e.position().map_or(n + 1, |p| p.line() as usize);
                 Err(RecordError { line, id: None, message: format!("invalid CSV record: {e}") })
             }
-            Ok(r) => {
+            Ok(_) => {
                 let line = r.position().map_or(n + 1, |p| p.line() as usize);
+                // A record's lines are its first and the breaks inside its
+                // fields (where a swallowed record's lines all went).
+                let last = line + r.iter().map(|f| memchr::memchr_iter(b'\n', f).count()).sum::<usize>();
                 let mut warnings = Vec::new();
+                if !pairs && last > line {
+                    return Some(Err(RecordError {
+                        line,
+                        id: None,
+                        message: format!(
+                            "a quoted field is not closed where it should be: lines {line} to {last} were read as \
+                             one record; check the quotes of line {line}"
+                        ),
+                    }));
+                }
+                if !pairs {
+                    warnings.push("unpaired quote (\") in the CSV record".to_string());
+                }
                 let mut get = |i: usize| r.get(i).map(|b| decode(b.to_vec(), &mut warnings));
                 let id = id_idx.and_then(&mut get).filter(|s| !s.is_empty()).unwrap_or_else(|| format!("record-{n}"));
                 let mut text = String::new();
@@ -388,6 +449,50 @@ mod tests {
         assert_eq!(r.text, "Reiki\n\nligne 1\nligne 2");
         assert_eq!(r.fields[1], Field { name: "resume".into(), start: 7, end: 22 });
         assert_eq!(rs[1].as_ref().unwrap().line, 4);
+    }
+
+    #[test]
+    fn csv_unclosed_quote_is_an_error_naming_the_lines_it_swallowed() {
+        let rs = read(
+            "id,text\nR1,ok\nR2,\"jamais fermé\nR3,pris dedans\nR4,aussi",
+            InputFormat::Csv,
+            &CsvOptions::default(),
+        );
+        assert_eq!(rs.len(), 2);
+        assert!(rs[0].is_ok());
+        let e = rs[1].as_ref().unwrap_err();
+        assert_eq!(e.line, 3);
+        assert!(e.message.contains("lines 3 to 5"), "{}", e.message);
+    }
+
+    #[test]
+    fn csv_records_after_an_unclosed_quote_closed_later_are_read() {
+        let rs = read("id,text\nR1,\"ouvert\nR2,\"fermé ici\"\nR3,suite\n", InputFormat::Csv, &CsvOptions::default());
+        assert!(rs[0].as_ref().unwrap_err().message.contains("lines 2 to 3"));
+        assert_eq!(rs[1].as_ref().unwrap().text, "suite");
+        assert_eq!(rs[1].as_ref().unwrap().line, 4);
+    }
+
+    #[test]
+    fn csv_quoted_fields_over_several_lines_with_escaped_quotes_are_not_errors() {
+        let rs = read(
+            "id,text\nR1,\"un \"\"vrai\"\" cours\nsur deux lignes\"\nR2,x\n",
+            InputFormat::Csv,
+            &CsvOptions::default(),
+        );
+        let r = rs[0].as_ref().unwrap();
+        assert_eq!(r.text, "un \"vrai\" cours\nsur deux lignes");
+        assert!(r.warnings.is_empty());
+        assert!(rs[1].is_ok());
+    }
+
+    #[test]
+    fn csv_stray_quote_inside_one_line_is_read_with_a_warning() {
+        let rs = read("id,text\nR1,il a dit \"bonjour\nR2,x\n", InputFormat::Csv, &CsvOptions::default());
+        let r = rs[0].as_ref().unwrap();
+        assert_eq!(r.text, "il a dit \"bonjour");
+        assert_eq!(r.warnings.len(), 1);
+        assert!(rs[1].is_ok());
     }
 
     #[test]

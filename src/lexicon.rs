@@ -260,11 +260,12 @@ pub struct Lexicon {
     pub terms: TermTable,
 }
 
-/// What went wrong loading a vocabulary, and where.
+/// What went wrong loading a vocabulary, and where. Messages include their
+/// cause rather than also giving it as `source()` (see `ModelError`).
 #[derive(Debug, thiserror::Error)]
 pub enum LexiconError {
-    #[error("{path}: cannot read the vocabulary file: {source}")]
-    Io { path: String, source: std::io::Error },
+    #[error("{path}: cannot read the vocabulary file: {error}")]
+    Io { path: String, error: std::io::Error },
     #[error("{path}:{line}: {message}")]
     Syntax { path: String, line: usize, message: String },
     #[error("{path}:{line}: entry '{entry}': {message}")]
@@ -443,7 +444,7 @@ impl Lexicon {
     pub fn from_path(path: impl AsRef<Path>) -> Result<Lexicon, LexiconError> {
         let path = path.as_ref();
         let shown = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|source| LexiconError::Io { path: shown.clone(), source })?;
+        let bytes = std::fs::read(path).map_err(|error| LexiconError::Io { path: shown.clone(), error })?;
         let text = String::from_utf8(bytes).map_err(|e| LexiconError::Syntax {
             path: shown.clone(),
             line: 1,

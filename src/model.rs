@@ -103,10 +103,14 @@ pub struct ModelData {
 }
 
 /// What is wrong with a model file.
+///
+/// Each message already says why (the I/O error, the vocabulary's own
+/// error), so no variant also reports it as its `source()`: a caller that
+/// prints the chain, as `anyhow`'s `{:#}` does, would say it twice.
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
-    #[error("{path}: cannot read the model file: {source}")]
-    Io { path: String, source: std::io::Error },
+    #[error("{path}: cannot read the model file: {error}")]
+    Io { path: String, error: std::io::Error },
     #[error("{path}: the model file is empty")]
     Empty { path: String },
     #[error("{path}: not a vigie model (first line is not a vigie-model header: {message})")]
@@ -117,8 +121,8 @@ pub enum ModelError {
     Checksum { path: String },
     #[error("{path}:{line}:{column}: invalid model body: {message}")]
     Body { path: String, line: usize, column: usize, message: String },
-    #[error("{path}: the model's vocabulary is invalid: {source}")]
-    Lexicon { path: String, source: LexiconError },
+    #[error("{path}: the model's vocabulary is invalid: {error}")]
+    Lexicon { path: String, error: LexiconError },
     #[error("{path}: incompatible model: {message}")]
     Incompatible { path: String, message: String },
 }
@@ -225,7 +229,7 @@ impl Model {
     pub fn from_path(path: impl AsRef<Path>) -> Result<Model, ModelError> {
         let path = path.as_ref();
         let shown = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|source| ModelError::Io { path: shown.clone(), source })?;
+        let bytes = std::fs::read(path).map_err(|error| ModelError::Io { path: shown.clone(), error })?;
         Model::from_bytes(&bytes, &shown)
     }
 
@@ -274,7 +278,7 @@ impl Model {
             }
         }
         let lexicon = Lexicon::from_toml_str(&data.lexicon_toml, &format!("{path} (embedded vocabulary)"))
-            .map_err(|source| ModelError::Lexicon { path: p(), source })?;
+            .map_err(|error| ModelError::Lexicon { path: p(), error })?;
         if lexicon.fingerprint != data.lexicon_fingerprint {
             return Err(ModelError::Incompatible {
                 path: p(),

@@ -141,6 +141,35 @@ fn corrupt_model_is_a_fatal_error_naming_the_file() {
 }
 
 #[test]
+fn unknown_option_is_a_fatal_error_not_a_failed_record() {
+    vigie()
+        .args(["score", "--bogus", "data/samples/courses.jsonl"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("--bogus"))
+        .stdout(predicate::str::is_empty());
+}
+
+#[test]
+fn help_is_not_an_error() {
+    vigie().args(["score", "--help"]).assert().code(0).stdout(predicate::str::contains("--input"));
+}
+
+#[test]
+fn missing_model_file_says_why_once() {
+    let out = vigie()
+        .args(["score", "--model", "no-such-model.vigie", "data/samples/courses.jsonl"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stderr
+        .clone();
+    let err = String::from_utf8(out).unwrap();
+    assert!(err.contains("no-such-model.vigie: cannot read the model file"), "{err}");
+    assert_eq!(err.matches("os error").count(), 1, "{err}");
+}
+
+#[test]
 fn review_threshold_above_flag_threshold_is_refused() {
     vigie()
         .args(["score", "--flag-at", "0.2", "--review-at", "0.5", "data/samples/courses.jsonl"])

@@ -215,10 +215,7 @@ fn run_batch<A: Default + Send>(
     };
     let progress = std::io::stderr().is_terminal().then(|| {
         let pb = indicatif::ProgressBar::new_spinner();
-        pb.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} {pos} records ({per_sec}) {msg}")
-                .expect("valid template"),
-        );
+        pb.set_style(indicatif::ProgressStyle::with_template("{spinner} {pos} records {msg}").expect("valid template"));
         pb
     });
     let started = std::time::Instant::now();
@@ -323,7 +320,13 @@ fn run_batch<A: Default + Send>(
                 if let Some(pb) = &progress {
                     pb.set_position(counts.total as u64);
                     let secs = started.elapsed().as_secs_f64().max(1e-6);
-                    pb.set_message(format!("{:.1} MB/s", bytes as f64 / secs / 1e6));
+                    // indicatif's own `{per_sec}` prints a raw float
+                    // ("1,590.0021/s"): the rates are worded here.
+                    pb.set_message(format!(
+                        "({:.0} records/s, {:.1} MB/s)",
+                        counts.total as f64 / secs,
+                        bytes as f64 / secs / 1e6
+                    ));
                 }
             }
             Ok(())

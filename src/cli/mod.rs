@@ -110,7 +110,17 @@ pub struct TriageArgs {
 }
 
 pub fn run() -> anyhow::Result<i32> {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap exits with 2 on a usage error, and 2 is vigie's "some
+            // records failed, the rest were processed": bad arguments are a
+            // fatal error (1), so that scripts can tell the two apart.
+            // `--help` and `--version` are not errors and exit with 0.
+            e.print()?;
+            return Ok(if e.use_stderr() { 1 } else { 0 });
+        }
+    };
     match cli.command {
         Command::Score(a) => batch::score(&a),
         Command::Triage(a) => batch::triage(&a),
