@@ -106,7 +106,10 @@ pub struct Bands {
     review_at: f32,
 }
 
+/// Unknown keys are refused: a misspelt `reveiw_at` in a profile file must
+/// not leave the threshold it meant to set at its default.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawBands {
     flag_at: f32,
     review_at: f32,

@@ -221,7 +221,9 @@ fn triage_puts_urgent_first_then_flag_review_clear_and_summarises() {
     assert_eq!(recs[0]["priority"], "urgent");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("by decision:") && err.contains("by priority (reports):") && err.contains("by practice category:"),
+        err.contains("by decision:")
+            && err.contains("by priority (reports):")
+            && err.contains("by practice category (flag and review):"),
         "{err}"
     );
 }
@@ -432,6 +434,20 @@ fn profile_file_sets_thresholds_per_profile() {
 #[test]
 fn invalid_profile_file_is_a_fatal_error_naming_it() {
     fatal_with_file("--profile-file", "bands.toml", "[course]\nflag_at = 0.2\nreview_at = 0.9\n", "review_at");
+}
+
+#[test]
+fn misspelt_threshold_key_in_a_profile_file_is_refused() {
+    fatal_with_file("--profile-file", "bands.toml", "[course]\nflag_at = 0.8\nreveiw_at = 0.3\n", "reveiw_at");
+}
+
+#[test]
+fn explain_refuses_a_file_and_a_text_together() {
+    vigie()
+        .args(["explain", "data/samples/courses.jsonl", "--text", "Stage de reiki"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("--text"));
 }
 
 #[test]

@@ -14,8 +14,8 @@ pub struct ExplainArgs {
     /// File holding the text (`-` for stdin); or use --text.
     #[arg(default_value = "-")]
     pub path: PathBuf,
-    /// The text itself.
-    #[arg(long)]
+    /// The text itself (instead of a file).
+    #[arg(long, conflicts_with = "path")]
     pub text: Option<String>,
     #[arg(long, default_value = "course")]
     pub profile: Profile,

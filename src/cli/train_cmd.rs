@@ -214,7 +214,9 @@ pub fn eval(a: &EvalArgs) -> anyhow::Result<i32> {
         let cells: Vec<String> = m.iter().map(|(d, n)| format!("{d} {n}")).collect();
         println!("  {g:<6} {}", cells.join(", "));
     }
-    println!("by tag:");
+    if !rep.by_tag.is_empty() {
+        println!("by tag:");
+    }
     for (t, m) in &rep.by_tag {
         row(&format!("  {t}"), m);
     }
