@@ -442,6 +442,14 @@ fn misspelt_threshold_key_in_a_profile_file_is_refused() {
 }
 
 #[test]
+fn explain_of_a_file_that_is_not_utf8_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("latin1.txt");
+    std::fs::write(&p, b"Stage de kin\xe9siologie").unwrap();
+    vigie().arg("explain").arg(&p).assert().success().stdout(predicate::str::contains("Avertissement : invalid UTF-8"));
+}
+
+#[test]
 fn explain_refuses_a_file_and_a_text_together() {
     vigie()
         .args(["explain", "data/samples/courses.jsonl", "--text", "Stage de reiki"])

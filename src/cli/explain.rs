@@ -2,10 +2,11 @@
 
 use clap::Args;
 use serde::Serialize;
-use std::io::{IsTerminal, Read};
+use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 use vigie::classifier::{Assessment, Span};
 use vigie::features::hash_name;
+use vigie::input::{records, CsvOptions, InputFormat};
 use vigie::lexicon::{CueKind, Status};
 use vigie::Profile;
 
@@ -64,19 +65,29 @@ fn status_words(s: Status) -> &'static str {
 
 pub fn run(a: &ExplainArgs) -> anyhow::Result<i32> {
     let c = super::classifier(&a.model, Some(a.profile))?;
-    let text = match &a.text {
-        Some(t) => t.clone(),
+    // A file is read as `vigie score --input text` reads it, with the same
+    // warnings (invalid UTF-8, binary content) and byte-order mark handling.
+    let (text, warnings) = match &a.text {
+        Some(t) => (t.clone(), Vec::new()),
         None => {
-            let mut buf = Vec::new();
-            if a.path.as_os_str() == "-" {
-                std::io::stdin().read_to_end(&mut buf)?;
+            let name = a.path.display().to_string();
+            let reader: Box<dyn BufRead + Send> = if a.path.as_os_str() == "-" {
+                Box::new(std::io::BufReader::new(std::io::stdin()))
             } else {
-                buf = std::fs::read(&a.path).map_err(|e| anyhow::anyhow!("{}: {e}", a.path.display()))?;
+                Box::new(std::io::BufReader::new(
+                    std::fs::File::open(&a.path).map_err(|e| anyhow::anyhow!("{name}: {e}"))?,
+                ))
+            };
+            let mut recs = records(reader, InputFormat::Text, &CsvOptions::default(), &name)?;
+            match recs.next() {
+                Some(Ok(rec)) => (rec.text, rec.warnings),
+                Some(Err(e)) => anyhow::bail!("{name}: {e}"),
+                None => (String::new(), Vec::new()),
             }
-            String::from_utf8_lossy(&buf).into_owned()
         }
     };
-    let assessment = c.classify(&text, a.profile);
+    let mut assessment = c.classify(&text, a.profile);
+    assessment.warnings.extend(warnings);
     let bands = c.bands(a.profile);
     let mut raised_by = Vec::new();
     let mut lowered_by = Vec::new();
@@ -127,7 +138,11 @@ fn render(text: &str, ex: &Explanation, color: bool) -> String {
     if let (Some(p), Some(u)) = (a.priority, a.urgency) {
         let _ = writeln!(o, "Priorité : {} (urgence estimée {:.3})", p.as_str(), u);
     }
-    let _ = writeln!(o, "Modèle {} · vocabulaire {}\n", a.model, a.lexicon);
+    let _ = writeln!(o, "Modèle {} · vocabulaire {}", a.model, a.lexicon);
+    for w in &a.warnings {
+        let _ = writeln!(o, "Avertissement : {w}");
+    }
+    let _ = writeln!(o);
     // Evidence in the text.
     let mut marks: Vec<(usize, usize, &str)> = Vec::new();
     for p in &a.practices {
