@@ -261,6 +261,20 @@ pub struct Contribution {
     pub spans: Vec<Span>,
 }
 
+/// The review floor: true when a text names, by a strong term, a practice
+/// under a public warning (status [`Status::Warned`]) and no critical cue
+/// other than a frame cue (one that only says who provides or reports
+/// something) frames it critically. Such a text goes to review even when
+/// the model's score would clear it: the model learned from long texts and
+/// can clear a three-word message naming MMS or reiki, and in triage a
+/// missed report costs more than a message read for nothing. The score is
+/// left as the model gave it; [`Assessment::review_floor`] says the rule
+/// decided. Training applies the same rule to its out-of-fold figures.
+pub fn review_floor(hits: &Hits, lexicon: &Lexicon) -> bool {
+    let warned = hits.practices.iter().any(|h| !h.weak && lexicon.practices[h.practice].status == Status::Warned);
+    warned && !hits.cues.iter().any(|h| lexicon.cues[h.cue].kind == CueKind::Critical)
+}
+
 /// The result for one text.
 #[derive(Debug, Clone, Serialize)]
 pub struct Assessment {
@@ -269,6 +283,10 @@ pub struct Assessment {
     /// Calibrated probability that the text is one to flag.
     pub score: f32,
     pub decision: Decision,
+    /// True when the score alone would have cleared the text and the
+    /// review floor sent it to review (see [`review_floor`]).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub review_floor: bool,
     /// Reports only: urgent or normal.
     pub priority: Option<Priority>,
     /// Reports only: calibrated probability of urgency.
@@ -309,6 +327,7 @@ pub struct Document<'a> {
 pub struct ClassifierBuilder {
     model_path: Option<std::path::PathBuf>,
     bands: BTreeMap<Profile, Bands>,
+    no_review_floor: bool,
 }
 
 impl ClassifierBuilder {
@@ -325,6 +344,12 @@ impl ClassifierBuilder {
         self.bands.insert(profile, Bands::new(flag_at, review_at)?);
         Ok(self)
     }
+    /// Whether the review floor applies (it does by default; see
+    /// [`review_floor`]). Without it, decisions follow the score alone.
+    pub fn review_floor(mut self, on: bool) -> Self {
+        self.no_review_floor = !on;
+        self
+    }
     pub fn build(self) -> Result<Classifier, ModelError> {
         let model = match &self.model_path {
             Some(p) => Model::from_path(p)?,
@@ -334,6 +359,7 @@ impl ClassifierBuilder {
         for (p, b) in self.bands {
             c.set_bands(p, b);
         }
+        c.set_review_floor(!self.no_review_floor);
         Ok(c)
     }
 }
@@ -360,6 +386,8 @@ pub struct Classifier {
     token_weights: TokenWeights,
     model: Model,
     bands: BTreeMap<Profile, Bands>,
+    /// Whether the review floor applies.
+    review_floor: bool,
     /// Idle workspaces, each with the thread that used it last.
     pool: Mutex<Vec<(std::thread::ThreadId, Workspace)>>,
 }
@@ -418,6 +446,7 @@ impl Classifier {
             token_weights,
             model,
             bands,
+            review_floor: true,
             pool: Mutex::new(Vec::new()),
         }
     }
@@ -466,6 +495,11 @@ impl Classifier {
     /// Overrides the thresholds of a profile.
     pub fn set_bands(&mut self, p: Profile, bands: Bands) {
         self.bands.insert(p, bands);
+    }
+
+    /// Turns the review floor on or off (see [`review_floor`]).
+    pub fn set_review_floor(&mut self, on: bool) {
+        self.review_floor = on;
     }
 
     /// Changes the size of the windows long texts are analysed in (see
@@ -614,7 +648,9 @@ impl Classifier {
         let lex = &self.pipeline.lexicon;
         let m = &self.model;
         let score = m.flag.calibration.prob(t.flag);
-        let decision = self.bands[&profile].decide(score);
+        let by_score = self.bands[&profile].decide(score);
+        let review_floor = self.review_floor && by_score == Decision::Clear && review_floor(hits, lex);
+        let decision = if review_floor { Decision::Review } else { by_score };
         let (priority, urgency) = if profile == Profile::Report {
             let u = m.urgent.calibration.prob(t.urgent);
             let p =
@@ -670,6 +706,7 @@ impl Classifier {
             profile,
             score,
             decision,
+            review_floor,
             priority,
             urgency,
             practices,

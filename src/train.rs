@@ -16,9 +16,10 @@
 //! 5. the final models are fitted on the whole corpus and exported as sparse
 //!    weights by feature name.
 
+use crate::classifier::review_floor;
 use crate::corpus::{Corpus, Item};
 use crate::eval::{self, Prediction};
-use crate::features::SparseVec;
+use crate::features::{Collector, SparseVec};
 use crate::model::{FeatureSettings, LinearData, Model, ModelData, Platt};
 use crate::pipeline::{Pipeline, Workspace};
 use crate::profile::{Bands, Decision, Priority, Profile};
@@ -70,27 +71,35 @@ impl Default for TrainOptions {
 pub struct Featurized {
     pub x: Vec<SparseVec>,
     pub names: FxHashMap<u64, String>,
+    /// Whether the review floor holds for each item (see
+    /// [`crate::classifier::review_floor`]), from the same walk.
+    pub review_floor: Vec<bool>,
 }
 
 /// Runs every item through the scoring pipeline (in parallel, order kept).
 pub fn featurize(pipeline: &Pipeline, items: &[Item], tick: &(dyn Fn() + Sync)) -> Featurized {
-    let out: Vec<(SparseVec, Vec<(u64, String)>)> = items
+    /// An item's vector, its features' names, and whether the review floor holds.
+    type Walked = ((SparseVec, Vec<(u64, String)>), bool);
+    let out: Vec<Walked> = items
         .par_iter()
         .map_init(Workspace::default, |ws, it| {
-            let r = pipeline.vector(&it.text, it.kind, ws, true);
+            let mut c = Collector::new(it.kind, true);
+            let hits = pipeline.walk(&it.text, it.kind, ws, &mut c);
             tick();
-            r
+            (c.finish(), review_floor(&hits, &pipeline.lexicon))
         })
         .collect();
     let mut names = FxHashMap::default();
     let mut x = Vec::with_capacity(out.len());
-    for (v, n) in out {
+    let mut floors = Vec::with_capacity(out.len());
+    for ((v, n), floor) in out {
         for (h, name) in n {
             names.entry(h).or_insert(name);
         }
         x.push(v);
+        floors.push(floor);
     }
-    Featurized { x, names }
+    Featurized { x, names, review_floor: floors }
 }
 
 struct Columns {
@@ -477,7 +486,12 @@ pub fn train(
         .iter()
         .enumerate()
         .map(|(i, it)| {
-            let decision = fold_bands[folds[i]][&it.kind].decide(oof[i]);
+            // As the classifier decides: the review floor lifts a text its
+            // score would clear.
+            let decision = match fold_bands[folds[i]][&it.kind].decide(oof[i]) {
+                Decision::Clear if f.review_floor[i] => Decision::Review,
+                d => d,
+            };
             let priority = (it.kind == Profile::Report).then(|| {
                 if decision != Decision::Clear && urgent_oof[i] >= urgent_fold_at[folds[i]] {
                     Priority::Urgent

@@ -181,9 +181,23 @@ fn review_threshold_above_flag_threshold_is_refused() {
 #[test]
 fn flag_threshold_override_changes_decisions() {
     let out = vigie()
-        .args(["score", "--input", "jsonl", "--flag-at", "1.0", "--review-at", "1.0", "data/samples/courses.jsonl"])
+        .args(["score", "--input", "jsonl", "--flag-at", "1.0", "--review-at", "1.0", "--no-review-floor"])
+        .arg("data/samples/courses.jsonl")
         .ok_stdout();
     assert!(jsonl(&out).iter().all(|r| r["decision"] == "clear"));
+}
+
+#[test]
+fn review_floor_sends_a_cleared_text_naming_a_warned_practice_to_review_and_says_so() {
+    let out = vigie()
+        .args(["score", "--input", "jsonl", "--flag-at", "1.0", "--review-at", "1.0", "data/samples/courses.jsonl"])
+        .ok_stdout();
+    for r in jsonl(&out) {
+        let floor = r.get("review_floor") == Some(&Value::Bool(true));
+        assert_eq!(r["decision"], if floor { "review" } else { "clear" }, "{r}");
+    }
+    // ODPC-2291-01 names biokinergie (warned) with no critical cue.
+    assert_eq!(jsonl(&out)[0]["review_floor"], true);
 }
 
 #[test]
@@ -424,8 +438,12 @@ fn profile_file_sets_thresholds_per_profile() {
     let p = dir.path().join("bands.toml");
     std::fs::write(&p, "[course]\nflag_at = 1.0\nreview_at = 1.0\n[report]\nflag_at = 0.0\nreview_at = 0.0\n").unwrap();
     let input = "{\"id\":\"c\",\"kind\":\"course\",\"text\":\"Stage de reiki, premier degré\"}\n{\"id\":\"r\",\"kind\":\"report\",\"text\":\"J'ai perdu mon passeport\"}\n";
-    let out =
-        vigie().args(["score", "--input", "jsonl", "--profile-file"]).arg(&p).arg("-").write_stdin(input).ok_stdout();
+    let out = vigie()
+        .args(["score", "--input", "jsonl", "--no-review-floor", "--profile-file"])
+        .arg(&p)
+        .arg("-")
+        .write_stdin(input)
+        .ok_stdout();
     let recs = jsonl(&out);
     assert_eq!(recs[0]["decision"], "clear");
     assert_eq!(recs[1]["decision"], "flag");

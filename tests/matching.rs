@@ -69,3 +69,33 @@ fn top_features_point_at_the_text() {
         }
     }
 }
+
+#[test]
+fn short_message_naming_a_warned_practice_goes_to_review_by_the_floor() {
+    let a = classifier().classify("Ma fille suit un reiki.", Profile::Report);
+    let bands = classifier().bands(Profile::Report);
+    assert!(a.score < bands.review_at(), "the score alone must clear it for this test: {}", a.score);
+    assert_eq!(a.decision, Decision::Review);
+    assert!(a.review_floor);
+}
+
+#[test]
+fn review_floor_leaves_a_critically_framed_text_to_its_score() {
+    let text = "Repérer les dérives thérapeutiques : ce que disent les preuves sur le reiki, et comment signaler à la Miviludes.";
+    let a = classifier().classify(text, Profile::Course);
+    assert!(a.practices.iter().any(|p| p.name == "Reiki"));
+    assert!(!a.review_floor);
+    assert_eq!(a.decision, Decision::Clear, "score {}", a.score);
+}
+
+#[test]
+fn review_floor_needs_a_practice_under_public_warning() {
+    // Homeopathy is not a `warned` practice: a short question about it is
+    // left to the score.
+    let a = classifier()
+        .classify("J'ai lu un article sur l'homéopathie : est-elle encore remboursée en 2024 ?", Profile::Report);
+    assert!(a.practices.iter().any(|p| p.name == "Homéopathie"));
+    assert!(a.practices.iter().all(|p| p.status != Status::Warned));
+    assert!(!a.review_floor);
+    assert_eq!(a.decision, Decision::Clear, "score {}", a.score);
+}

@@ -135,6 +135,13 @@ fn render(text: &str, ex: &Explanation, color: bool) -> String {
         ex.flag_at,
         ex.review_at
     );
+    if a.review_floor {
+        let _ = writeln!(
+            o,
+            "Relecture demandée par la règle : une pratique sous mise en garde publique est nommée sans \
+             cadrage critique (le score seul classerait ce texte clear)"
+        );
+    }
     if let (Some(p), Some(u)) = (a.priority, a.urgency) {
         let _ = writeln!(o, "Priorité : {} (urgence estimée {:.3})", p.as_str(), u);
     }

@@ -119,6 +119,9 @@ impl JsonlRenderer {
         float(out, a.score);
         out.extend_from_slice(b",\"decision\":");
         json(out, &a.decision);
+        if a.review_floor {
+            out.extend_from_slice(b",\"review_floor\":true");
+        }
         out.extend_from_slice(b",\"priority\":");
         json(out, &a.priority);
         if let Some(u) = &a.urgency {
@@ -378,6 +381,8 @@ mod tests {
         ("Bonjour, je voudrais un rendez-vous pour ma carte grise.", Profile::Report),
         ("Un stage de pulsologie pour les kinés.", Profile::Course),
         ("Des séances de fasciatérapie pour mon fils.", Profile::Report),
+        // Cleared by its score, sent to review by the review floor.
+        ("Ma fille suit un reiki.", Profile::Report),
         ("", Profile::Course),
         ("Mon fils de 4 ans est suivi en k i n é s i o l o g i e et ne voit plus son père\u{0}.", Profile::Report),
     ];

@@ -62,6 +62,10 @@ pub struct ModelArgs {
     /// TOML file of thresholds per profile: [course] flag_at = …, review_at = ….
     #[arg(long)]
     pub profile_file: Option<PathBuf>,
+    /// Decide by the score alone: no review for a text the score clears that
+    /// names a practice under public warning with no critical cue.
+    #[arg(long)]
+    pub no_review_floor: bool,
 }
 
 #[derive(Args, Clone)]
@@ -138,7 +142,7 @@ pub fn classifier(m: &ModelArgs, profile_for_overrides: Option<Profile>) -> anyh
     if let Some(p) = &m.model {
         b = b.model_path(p);
     }
-    let mut c = b.build()?;
+    let mut c = b.review_floor(!m.no_review_floor).build()?;
     if let Some(file) = &m.profile_file {
         let text = std::fs::read_to_string(file)
             .with_context(|| format!("{}: cannot read the profile file", file.display()))?;

@@ -140,7 +140,13 @@ pub enum EvalFormat {
 
 pub fn eval(a: &EvalArgs) -> anyhow::Result<i32> {
     let c = super::classifier(
-        &super::ModelArgs { model: a.model.clone(), flag_at: None, review_at: None, profile_file: None },
+        &super::ModelArgs {
+            model: a.model.clone(),
+            flag_at: None,
+            review_at: None,
+            profile_file: None,
+            no_review_floor: false,
+        },
         None,
     )?;
     let corpus = super::corpus_cmd::load(&a.data)?;
