@@ -111,6 +111,11 @@ pub fn token_scale(n: usize) -> f32 {
     1.0 / (n.max(1) as f32).sqrt()
 }
 
+/// The number of content words a [`token_scale`] was computed for.
+pub fn content_words(scale: f32) -> usize {
+    (1.0 / (scale * scale)).round() as usize
+}
+
 /// Walks the token features of one analysed window; `base` is the window's
 /// byte offset in the whole text.
 pub fn token_features(a: &Analysis, base: usize, sink: &mut impl FeatureSink) {
@@ -528,13 +533,20 @@ pub struct Collector {
     /// Feature names seen, for the model file (hash → name).
     pub names: Vec<(u64, String)>,
     want_names: bool,
+    /// The scale of token features (see [`token_scale`]), once known.
+    scale: f32,
 }
 
 impl Collector {
+    /// The number of content words of the text walked (see [`content_words`]).
+    pub fn content_words(&self) -> usize {
+        content_words(self.scale)
+    }
+
     /// A collector for a text of this kind; `names` also records feature
     /// names (for the model file).
     pub fn new(profile: Profile, names: bool) -> Self {
-        Collector { profile, tokens: Vec::new(), named: Vec::new(), names: Vec::new(), want_names: names }
+        Collector { profile, tokens: Vec::new(), named: Vec::new(), names: Vec::new(), want_names: names, scale: 1.0 }
     }
 
     fn token(&mut self, hash: u64, name: impl FnOnce() -> String) {
@@ -580,6 +592,7 @@ impl FeatureSink for Collector {
     }
 
     fn scale_tokens(&mut self, scale: f32) {
+        self.scale = scale;
         for t in &mut self.tokens {
             t.1 *= scale;
         }

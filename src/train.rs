@@ -86,7 +86,8 @@ pub fn featurize(pipeline: &Pipeline, items: &[Item], tick: &(dyn Fn() + Sync)) 
             let mut c = Collector::new(it.kind, true);
             let hits = pipeline.walk(&it.text, it.kind, ws, &mut c);
             tick();
-            (c.finish(), review_floor(&hits, &pipeline.lexicon))
+            let floor = review_floor(&hits, &pipeline.lexicon, c.content_words());
+            (c.finish(), floor)
         })
         .collect();
     let mut names = FxHashMap::default();

@@ -188,16 +188,28 @@ fn flag_threshold_override_changes_decisions() {
 }
 
 #[test]
-fn review_floor_sends_a_cleared_text_naming_a_warned_practice_to_review_and_says_so() {
-    let out = vigie()
-        .args(["score", "--input", "jsonl", "--flag-at", "1.0", "--review-at", "1.0", "data/samples/courses.jsonl"])
-        .ok_stdout();
-    for r in jsonl(&out) {
-        let floor = r.get("review_floor") == Some(&Value::Bool(true));
-        assert_eq!(r["decision"], if floor { "review" } else { "clear" }, "{r}");
-    }
-    // ODPC-2291-01 names biokinergie (warned) with no critical cue.
-    assert_eq!(jsonl(&out)[0]["review_floor"], true);
+fn review_floor_sends_a_short_cleared_text_naming_a_warned_practice_to_review_and_says_so() {
+    // Every score is below these thresholds: only the floor can send a
+    // text to review. The first text is short and names reiki (warned);
+    // the second names it inside a prevention message (a critical cue); the
+    // third names nothing.
+    let input = "{\"id\":\"a\",\"kind\":\"report\",\"text\":\"Ma fille suit un reiki.\"}\n\
+                 {\"id\":\"b\",\"kind\":\"report\",\"text\":\"Prévention des dérives : le reiki, signaler à la Miviludes.\"}\n\
+                 {\"id\":\"c\",\"kind\":\"report\",\"text\":\"J'ai perdu mon passeport.\"}\n";
+    let run = |extra: &[&str]| {
+        let out = vigie()
+            .args(["score", "--input", "jsonl", "--flag-at", "1.0", "--review-at", "1.0"])
+            .args(extra)
+            .arg("-")
+            .write_stdin(input)
+            .ok_stdout();
+        jsonl(&out).iter().map(|r| (r["decision"].clone(), r.get("review_floor").cloned())).collect::<Vec<_>>()
+    };
+    let floor = run(&[]);
+    assert_eq!(floor[0], ("review".into(), Some(true.into())));
+    assert_eq!(floor[1], ("clear".into(), None));
+    assert_eq!(floor[2], ("clear".into(), None));
+    assert!(run(&["--no-review-floor"]).iter().all(|d| *d == ("clear".into(), None)));
 }
 
 #[test]

@@ -99,3 +99,20 @@ fn review_floor_needs_a_practice_under_public_warning() {
     assert!(!a.review_floor);
     assert_eq!(a.decision, Decision::Clear, "score {}", a.score);
 }
+
+#[test]
+fn review_floor_leaves_longer_texts_to_their_score() {
+    // Thresholds no score reaches: only the floor can send a text to review.
+    let c = vigie::ClassifierBuilder::new().bands(Profile::Report, 1.0, 1.0).unwrap().build().unwrap();
+    let short = c.classify("Ma fille suit un reiki.", Profile::Report);
+    assert_eq!(short.decision, Decision::Review);
+    let long = c.classify(
+        "Bonjour, je vous écris au sujet de ma fille qui habite à Lyon avec son mari et leurs deux chats depuis \
+         trois ans ; elle travaille à la mairie, aime la randonnée, le jardinage et la cuisine italienne, et elle \
+         suit un reiki.",
+        Profile::Report,
+    );
+    assert!(long.practices.iter().any(|p| p.name == "Reiki"));
+    assert!(!long.review_floor);
+    assert_eq!(long.decision, Decision::Clear);
+}
