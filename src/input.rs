@@ -248,39 +248,130 @@ pub fn records<'r>(
     }
 }
 
-/// The byte offsets of the `"` characters read from a CSV input and not yet
-/// attributed to a record. The `csv` crate is lenient: a quoted field left
-/// open runs on until the next quote, or the end of the input, taking the
-/// records in between into one field without a word. Quotes pair up in a
-/// well-formed record, so a record holding an odd number of them, over
-/// several lines, is how such a swallow shows.
-#[derive(Clone, Default)]
-struct Quotes(std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<u64>>>);
+/// What the bytes of one CSV record say that its parsed fields do not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct RecordShape {
+    /// The record's first and last lines, counted on the bytes themselves
+    /// (the `csv` crate counts a CRLF file's lines one short: it ends a
+    /// record at the `\r`, and its `\n` goes with the next record).
+    first_line: usize,
+    last_line: usize,
+    /// A quoted field over several lines that is not closed where a field
+    /// ends (by a quote then a comma or the line's end): the `csv` crate,
+    /// being lenient, read on to the next quote or the end of the input, so
+    /// the lines after the opening quote, other records among them, went
+    /// into this one field.
+    swallowed: bool,
+    /// Another departure from the quoting rules (a quote inside an unquoted
+    /// field, text after a closing quote) that stays within one line.
+    stray_quote: bool,
+}
 
-impl Quotes {
-    /// How many quotes sit before byte `end`, forgetting them.
-    fn take_before(&self, end: u64) -> usize {
-        let mut q = self.0.lock().expect("the quote list is only pushed to and drained");
-        let n = q.partition_point(|&at| at < end);
-        q.drain(..n);
-        n
+impl RecordShape {
+    /// The shape of `raw`, the bytes of one record, read as RFC 4180 reads
+    /// them; `lines_before` is the number of line breaks before them.
+    fn of(raw: &[u8], lines_before: usize) -> RecordShape {
+        // A CRLF file's previous record left its `\n` here.
+        let lead = raw.iter().take_while(|&&b| b == b'\r' || b == b'\n').count();
+        let first_line = lines_before + 1 + raw[..lead].iter().filter(|&&b| b == b'\n').count();
+        let mut body = &raw[lead..];
+        for end in [b'\n', b'\r'] {
+            if let Some((&last, rest)) = body.split_last() {
+                if last == end {
+                    body = rest;
+                }
+            }
+        }
+        let last_line = first_line + memchr::memchr_iter(b'\n', body).count();
+        #[derive(PartialEq)]
+        enum At {
+            FieldStart,
+            Unquoted,
+            Quoted,
+            QuoteInQuoted,
+        }
+        let (mut at, mut newline_in_field) = (At::FieldStart, false);
+        let (mut swallowed, mut stray_quote) = (false, false);
+        let mut malformed = |newline: bool| {
+            if newline {
+                swallowed = true;
+            } else {
+                stray_quote = true;
+            }
+        };
+        for &b in body {
+            at = match (at, b) {
+                (At::FieldStart, b'"') => {
+                    newline_in_field = false;
+                    At::Quoted
+                }
+                (At::FieldStart | At::Unquoted, b',') => At::FieldStart,
+                (At::Unquoted, b'"') => {
+                    malformed(false);
+                    At::Unquoted
+                }
+                (At::FieldStart | At::Unquoted, _) => At::Unquoted,
+                (At::Quoted, b'"') => At::QuoteInQuoted,
+                (At::Quoted, b) => {
+                    newline_in_field |= b == b'\n';
+                    At::Quoted
+                }
+                (At::QuoteInQuoted, b'"') => At::Quoted,
+                (At::QuoteInQuoted, b',') => At::FieldStart,
+                (At::QuoteInQuoted, b'\r' | b'\n') => At::FieldStart,
+                (At::QuoteInQuoted, _) => {
+                    malformed(newline_in_field);
+                    At::Unquoted
+                }
+            };
+        }
+        if at == At::Quoted {
+            // The input ended inside a quoted field.
+            malformed(newline_in_field || last_line > first_line);
+        }
+        RecordShape { first_line, last_line, swallowed, stray_quote }
     }
 }
 
-/// A reader that notes where the quotes are in what it reads (a few per
-/// record: the list holds those of the bytes read ahead, not of the input).
-struct QuoteTap<R> {
-    inner: R,
-    offset: u64,
-    quotes: Quotes,
+/// The bytes a CSV reader has read and not yet given to a record, with the
+/// number of line breaks before them: enough to see each record's own bytes
+/// (a record and the reader's read-ahead, not the whole input).
+#[derive(Default)]
+struct RawBytes {
+    /// Input offset of `bytes[0]`.
+    base: u64,
+    bytes: Vec<u8>,
+    lines_before: usize,
 }
 
-impl<R: Read> Read for QuoteTap<R> {
+#[derive(Clone, Default)]
+struct SharedRaw(std::sync::Arc<std::sync::Mutex<RawBytes>>);
+
+impl SharedRaw {
+    /// The shape of the record that ends at input offset `end` (where the
+    /// next one starts), forgetting its bytes.
+    fn take_until(&self, end: u64) -> RecordShape {
+        let mut r = self.0.lock().expect("the byte list is only appended to and drained");
+        let n = usize::try_from(end.saturating_sub(r.base)).unwrap_or(usize::MAX).min(r.bytes.len());
+        let shape = RecordShape::of(&r.bytes[..n], r.lines_before);
+        r.lines_before += memchr::memchr_iter(b'\n', &r.bytes[..n]).count();
+        r.bytes.drain(..n);
+        r.base += n as u64;
+        shape
+    }
+}
+
+/// A reader that keeps a copy of what it reads until [`SharedRaw`] hands it
+/// to a record.
+struct RawTap<R> {
+    inner: R,
+    raw: SharedRaw,
+}
+
+impl<R: Read> Read for RawTap<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        let mut q = self.quotes.0.lock().expect("the quote list is only pushed to and drained");
-        q.extend(memchr::memchr_iter(b'"', &buf[..n]).map(|i| self.offset + i as u64));
-        self.offset += n as u64;
+        self.raw.0.lock().expect("the byte list is only appended to and drained").bytes.extend_from_slice(&buf[..n]);
         Ok(n)
     }
 }
@@ -290,8 +381,8 @@ fn csv_records<'r>(
     o: &CsvOptions,
     name: String,
 ) -> Result<Box<dyn Iterator<Item = RecordResult> + Send + 'r>, InputError> {
-    let quotes = Quotes::default();
-    let tap = QuoteTap { inner: reader, offset: 0, quotes: quotes.clone() };
+    let raw = SharedRaw::default();
+    let tap = RawTap { inner: reader, raw: raw.clone() };
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(tap);
     let headers = rdr
         .byte_headers()
@@ -330,8 +421,7 @@ fn csv_records<'r>(
         Some(_) => opt_col(&o.kind_column, "kind")?,
         None => find("kind"),
     };
-    // The header's quotes are its own.
-    quotes.take_before(rdr.position().byte());
+    raw.take_until(rdr.position().byte());
     let mut r = csv::ByteRecord::new();
     let mut n = 0usize;
     Ok(Box::new(std::iter::from_fn(move || {
@@ -340,30 +430,28 @@ fn csv_records<'r>(
             return None;
         }
         n += 1;
-        let pairs = quotes.take_before(rdr.position().byte()) % 2 == 0;
+        let shape = raw.take_until(rdr.position().byte());
         Some(match read {
             Err(e) => {
                 let line = e.position().map_or(n + 1, |p| p.line() as usize);
                 Err(RecordError { line, id: None, message: format!("invalid CSV record: {e}") })
             }
             Ok(_) => {
-                let line = r.position().map_or(n + 1, |p| p.line() as usize);
-                // A record's lines are its first and the breaks inside its
-                // fields (where a swallowed record's lines all went).
-                let last = line + r.iter().map(|f| memchr::memchr_iter(b'\n', f).count()).sum::<usize>();
+                let RecordShape { first_line: line, last_line: last, swallowed, stray_quote } = shape;
                 let mut warnings = Vec::new();
-                if !pairs && last > line {
+                if swallowed {
+                    let id = id_idx.and_then(|i| r.get(i)).map(|b| String::from_utf8_lossy(b).into_owned());
                     return Some(Err(RecordError {
                         line,
-                        id: None,
+                        id: id.filter(|s| !s.is_empty()),
                         message: format!(
                             "a quoted field is not closed where it should be: lines {line} to {last} were read as \
                              one record; check the quotes of line {line}"
                         ),
                     }));
                 }
-                if !pairs {
-                    warnings.push("unpaired quote (\") in the CSV record".to_string());
+                if stray_quote {
+                    warnings.push("stray quote (\") in the CSV record".to_string());
                 }
                 let mut get = |i: usize| r.get(i).map(|b| decode(b.to_vec(), &mut warnings));
                 let id = id_idx.and_then(&mut get).filter(|s| !s.is_empty()).unwrap_or_else(|| format!("record-{n}"));
@@ -463,6 +551,42 @@ mod tests {
         let e = rs[1].as_ref().unwrap_err();
         assert_eq!(e.line, 3);
         assert!(e.message.contains("lines 3 to 5"), "{}", e.message);
+    }
+
+    #[test]
+    fn csv_unclosed_quote_at_the_end_of_a_file_ending_with_a_newline_names_its_last_line() {
+        let rs =
+            read("id,text\nR1,ok\nR2,\"jamais fermé\nR3,pris\nR4,aussi\n", InputFormat::Csv, &CsvOptions::default());
+        assert!(rs[1].as_ref().unwrap_err().message.contains("lines 3 to 5"), "{:?}", rs[1]);
+    }
+
+    #[test]
+    fn csv_swallow_with_an_even_number_of_quotes_is_still_an_error() {
+        let rs = read("id,text\nR1,\"ouvert\nR2,\"x\nR3,y\n", InputFormat::Csv, &CsvOptions::default());
+        assert!(rs[0].as_ref().unwrap_err().message.contains("lines 2 to 3"), "{:?}", rs[0]);
+        assert_eq!(rs[1].as_ref().unwrap().text, "y");
+    }
+
+    #[test]
+    fn csv_well_closed_multiline_field_with_a_stray_quote_elsewhere_is_read_with_a_warning() {
+        let o = CsvOptions { text_columns: vec!["text".into(), "note".into()], ..CsvOptions::default() };
+        let rs = read("id,text,note\nR1,\"deux\nlignes\",pouces 5\" écran\nR2,x,y\n", InputFormat::Csv, &o);
+        let r = rs[0].as_ref().unwrap();
+        assert_eq!(r.text, "deux\nlignes\n\npouces 5\" écran");
+        assert_eq!(r.warnings.len(), 1);
+        assert_eq!(rs[1].as_ref().unwrap().line, 4);
+    }
+
+    #[test]
+    fn csv_line_numbers_count_crlf_line_ends() {
+        let o = CsvOptions { id_column: Some("id".into()), ..CsvOptions::default() };
+        let rs = read("id,text\r\nR1,a\r\nR2,\"b\r\nc\"\r\nR3,\"ouvert\r\nR4,d\r\n", InputFormat::Csv, &o);
+        assert_eq!(rs[0].as_ref().unwrap().line, 2);
+        assert_eq!(rs[1].as_ref().unwrap().line, 3);
+        let e = rs[2].as_ref().unwrap_err();
+        assert_eq!(e.line, 5);
+        assert!(e.message.contains("lines 5 to 6"), "{}", e.message);
+        assert_eq!(e.id.as_deref(), Some("R3"));
     }
 
     #[test]
