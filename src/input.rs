@@ -439,22 +439,22 @@ fn csv_records<'r>(
             Ok(_) => {
                 let RecordShape { first_line: line, last_line: last, swallowed, stray_quote } = shape;
                 let mut warnings = Vec::new();
+                if stray_quote {
+                    warnings.push("stray quote (\") in the CSV record".to_string());
+                }
+                let mut get = |i: usize| r.get(i).map(|b| decode(b.to_vec(), &mut warnings));
+                let column_id = id_idx.and_then(&mut get).filter(|s| !s.is_empty());
                 if swallowed {
-                    let id = id_idx.and_then(|i| r.get(i)).map(|b| String::from_utf8_lossy(b).into_owned());
                     return Some(Err(RecordError {
                         line,
-                        id: id.filter(|s| !s.is_empty()),
+                        id: column_id,
                         message: format!(
                             "a quoted field is not closed where it should be: lines {line} to {last} were read as \
                              one record; check the quotes of line {line}"
                         ),
                     }));
                 }
-                if stray_quote {
-                    warnings.push("stray quote (\") in the CSV record".to_string());
-                }
-                let mut get = |i: usize| r.get(i).map(|b| decode(b.to_vec(), &mut warnings));
-                let id = id_idx.and_then(&mut get).filter(|s| !s.is_empty()).unwrap_or_else(|| format!("record-{n}"));
+                let id = column_id.unwrap_or_else(|| format!("record-{n}"));
                 let mut text = String::new();
                 let mut fields = Vec::new();
                 for (cname, i) in &text_idx {
