@@ -263,7 +263,8 @@ struct RecordShape {
     /// into this one field.
     swallowed: bool,
     /// Another departure from the quoting rules (a quote inside an unquoted
-    /// field, text after a closing quote) that stays within one line.
+    /// field, text after a closing quote, a quote left open on the input's
+    /// last line) that stays within one line.
     stray_quote: bool,
 }
 
@@ -326,8 +327,10 @@ impl RecordShape {
             };
         }
         if at == At::Quoted {
-            // The input ended inside a quoted field.
-            malformed(newline_in_field || last_line > first_line);
+            // The input ended inside a quoted field: it swallowed lines only
+            // if a line break came after its opening quote (an earlier,
+            // well-closed field over several lines does not count).
+            malformed(newline_in_field);
         }
         RecordShape { first_line, last_line, swallowed, stray_quote }
     }
@@ -587,6 +590,16 @@ mod tests {
         assert_eq!(e.line, 5);
         assert!(e.message.contains("lines 5 to 6"), "{}", e.message);
         assert_eq!(e.id.as_deref(), Some("R3"));
+    }
+
+    #[test]
+    fn csv_quote_left_open_on_the_last_line_after_a_multiline_field_is_read_with_a_warning() {
+        let o = CsvOptions { text_columns: vec!["text".into(), "note".into()], ..CsvOptions::default() };
+        let rs = read("id,text,note\nR1,\"deux\nlignes\",\"ouvert", InputFormat::Csv, &o);
+        assert_eq!(rs.len(), 1);
+        let r = rs[0].as_ref().unwrap();
+        assert_eq!(r.text, "deux\nlignes\n\nouvert");
+        assert_eq!(r.warnings.len(), 1);
     }
 
     #[test]
