@@ -275,9 +275,9 @@ pub enum LexiconError {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawFile {
-    lexicon: RawMeta,
+    lexicon: Spanned<RawMeta>,
     #[serde(default)]
-    source: Vec<Source>,
+    source: Vec<Spanned<Source>>,
     #[serde(default)]
     practice: Vec<Spanned<RawPractice>>,
     #[serde(default)]
@@ -328,6 +328,17 @@ struct RawLookalike {
     sense: String,
     #[serde(default)]
     confused_with: Vec<String>,
+}
+
+/// True for an entry id the vocabulary accepts: non-empty, `[a-z0-9-]`.
+fn is_slug(id: &str) -> bool {
+    !id.is_empty() && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// True when a term's keys (its folded letters and digits) hold a letter:
+/// a term of digits alone ("2024") would match dates and street numbers.
+fn has_letter(key: &str) -> bool {
+    key.chars().any(char::is_alphabetic)
 }
 
 /// A vocabulary term as the analysis path reads it: what the matcher
@@ -469,13 +480,18 @@ impl Lexicon {
         };
         let line_of = |s: &std::ops::Range<usize>| lines.line(s.start);
 
-        let mut source_idx = HashMap::default();
+        if raw.lexicon.get_ref().version.trim().is_empty() {
+            return Err(invalid(line_of(&raw.lexicon.span()), "lexicon", "empty version".into()));
+        }
+        let mut source_idx: HashMap<String, (usize, usize)> = HashMap::default();
         for (i, s) in raw.source.iter().enumerate() {
+            let line = line_of(&s.span());
+            let s = s.get_ref();
             if s.key.trim().is_empty() || s.issuer.trim().is_empty() || s.title.trim().is_empty() {
-                return Err(invalid(1, &s.key, "a source needs a key, an issuer and a title".into()));
+                return Err(invalid(line, &s.key, "a source needs a key, an issuer and a title".into()));
             }
-            if source_idx.insert(s.key.clone(), i).is_some() {
-                return Err(invalid(1, &s.key, "source key defined twice".into()));
+            if let Some((_, prev)) = source_idx.insert(s.key.clone(), (i, line)) {
+                return Err(invalid(line, &s.key, format!("source key already defined at line {prev}")));
             }
         }
 
@@ -508,10 +524,11 @@ impl Lexicon {
             let line = line_of(&l.span());
             let l = l.get_ref();
             let term = l.term.get_ref();
-            let key = analyse(term).term_key();
-            if key.is_empty() {
+            let forms = analyse(term);
+            if !has_letter(&forms.keys) {
                 return Err(invalid(line, term, "look-alike term has no letters".into()));
             }
+            let key = forms.term_key();
             seen.entry(key).or_insert((format!("look-alike '{term}'"), line_of(&l.term.span())));
             lookalikes.push(Lookalike {
                 term: term.clone(),
@@ -529,7 +546,7 @@ impl Lexicon {
             let p = p.get_ref();
             let id = p.id.get_ref().trim().to_string();
             let name = p.name.get_ref().trim().to_string();
-            if id.is_empty() || !id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+            if !is_slug(&id) {
                 return Err(invalid(line, &id, "id must be a non-empty slug of [a-z0-9-]".into()));
             }
             if name.is_empty() {
@@ -547,7 +564,7 @@ impl Lexicon {
             }
             for s in &p.sources {
                 match source_idx.get(s.get_ref()) {
-                    Some(&i) => sources.push(i),
+                    Some(&(i, _)) => sources.push(i),
                     None => {
                         return Err(invalid(
                             line_of(&s.span()),
@@ -564,10 +581,11 @@ impl Lexicon {
                 if term.trim().is_empty() {
                     return Err(invalid(tline, &id, "empty term".into()));
                 }
-                let key = analyse(term).term_key();
-                if key.is_empty() {
+                let forms = analyse(term);
+                if !has_letter(&forms.keys) {
                     return Err(invalid(tline, &id, format!("term '{term}' has no letters")));
                 }
+                let key = forms.term_key();
                 if let Some((other, oline)) = lookalike_keys.get(&key) {
                     return Err(invalid(
                         tline,
@@ -601,6 +619,16 @@ impl Lexicon {
             });
         }
 
+        for l in &lookalikes {
+            if let Some(unknown) = l.confused_with.iter().find(|c| !ids.contains_key(c.as_str())) {
+                return Err(invalid(
+                    l.line,
+                    &l.term,
+                    format!("confused_with names '{unknown}', which is no practice's id"),
+                ));
+            }
+        }
+
         let mut cues = Vec::new();
         let mut cue_ids = HashMap::default();
         let mut cue_terms: HashMap<String, (String, usize)> = HashMap::default();
@@ -610,6 +638,12 @@ impl Lexicon {
             let id = c.id.get_ref().trim().to_string();
             if id.is_empty() {
                 return Err(invalid(line, "", "cue with an empty id".into()));
+            }
+            if !is_slug(&id) {
+                return Err(invalid(line, &id, "id must be a non-empty slug of [a-z0-9-]".into()));
+            }
+            if c.label.trim().is_empty() {
+                return Err(invalid(line, &id, "empty label".into()));
             }
             if let Some(prev) = cue_ids.insert(id.clone(), line) {
                 return Err(invalid(line, &id, format!("cue id already used at line {prev}")));
@@ -644,9 +678,9 @@ impl Lexicon {
 
         let fingerprint = hex(&Sha256::digest(src.as_bytes()));
         Ok(Lexicon {
-            version: raw.lexicon.version,
+            version: raw.lexicon.into_inner().version,
             fingerprint,
-            sources: raw.source,
+            sources: raw.source.into_iter().map(Spanned::into_inner).collect(),
             practices,
             cues,
             lookalikes,

@@ -82,6 +82,70 @@ fn unknown_source_key_is_refused() {
     assert!(err.contains("unknown source 'NOPE'"), "{err}");
 }
 
+/// The line, counted from 1, of the first line of `src` containing `needle`.
+fn line_of(src: &str, needle: &str) -> usize {
+    src.lines().position(|l| l.contains(needle)).unwrap() + 1
+}
+
+#[test]
+fn source_key_defined_twice_is_refused_naming_both_tables() {
+    let src = MINI.replacen("key = \"CNOMK-KIN13\"", "key = \"GK\"", 1);
+    // Each `key = "GK"` line follows its table's `[[source]]` header.
+    let keys: Vec<usize> = src.lines().enumerate().filter(|(_, l)| *l == "key = \"GK\"").map(|(i, _)| i).collect();
+    let (first, second) = (keys[0], keys[1]);
+    let err = error_of(&src);
+    assert!(err.starts_with(&format!("test.toml:{second}: entry 'GK'")), "{err}");
+    assert!(err.ends_with(&format!("already defined at line {first}")), "{err}");
+}
+
+#[test]
+fn source_without_a_title_is_refused_with_its_line() {
+    let src = MINI.replace("title = \"littérature générale\"", "title = \" \"");
+    let err = error_of(&src);
+    assert!(err.contains("needs a key, an issuer and a title"), "{err}");
+    assert!(!err.starts_with("test.toml:1:"), "{err}");
+}
+
+#[test]
+fn term_made_of_digits_alone_is_refused() {
+    let src = MINI.replace("aliases = [\"microkiné\"]", "aliases = [\"microkiné\", \"2024\"]");
+    let err = error_of(&src);
+    assert!(err.starts_with(&format!("test.toml:{}:", line_of(&src, "\"2024\""))), "{err}");
+    assert!(err.contains("'2024' has no letters"), "{err}");
+}
+
+#[test]
+fn term_of_digits_and_a_letter_is_accepted() {
+    let src = MINI.replace("aliases = [\"microkiné\"]", "aliases = [\"microkiné\", \"714-X\"]");
+    assert!(Lexicon::from_toml_str(&src, "test.toml").is_ok());
+}
+
+#[test]
+fn cue_id_that_is_not_a_slug_is_refused() {
+    let err = error_of(&MINI.replace("id = \"cure-promise\"", "id = \"Mon Indice !\""));
+    assert!(err.contains("slug"), "{err}");
+}
+
+#[test]
+fn cue_with_an_empty_label_is_refused() {
+    let err = error_of(&MINI.replace("label = \"promesse de guérison\"", "label = \"\""));
+    assert!(err.contains("entry 'cure-promise'") && err.contains("empty label"), "{err}");
+}
+
+#[test]
+fn lookalike_confused_with_an_unknown_practice_is_refused() {
+    let src = MINI.replace("confused_with = [\"jeune-therapeutique\"]", "confused_with = [\"n-existe-pas\"]");
+    let err = error_of(&src);
+    assert!(err.contains("'n-existe-pas'") && err.contains("no practice"), "{err}");
+    assert!(err.contains("jeûne préopératoire"), "{err}");
+}
+
+#[test]
+fn empty_version_is_refused() {
+    let err = error_of(&MINI.replace("version = \"test\"", "version = \" \""));
+    assert!(err.contains("empty version"), "{err}");
+}
+
 #[test]
 fn unknown_key_is_a_syntax_error_with_a_line() {
     let src = MINI.replace("note = \"Jeûne présenté comme soin.\"", "note = \"x\"\ncolour = \"red\"");
