@@ -102,6 +102,30 @@ pub struct ModelData {
     pub lexicon_toml: String,
 }
 
+impl LinearData {
+    /// The first value that no trained scorer holds (a weight, the bias or
+    /// the calibration that is not finite), named for an error message.
+    fn out_of_range(&self, which: &str) -> Option<String> {
+        let bad = |what: &str, v: f32| (!v.is_finite()).then(|| format!("{which} scorer: {what} is {v}"));
+        bad("the bias", self.bias)
+            .or_else(|| bad("the calibration slope", self.calibration.a))
+            .or_else(|| bad("the calibration intercept", self.calibration.b))
+            .or_else(|| self.weights.iter().find_map(|(n, w)| bad(&format!("the weight of '{n}'"), *w)))
+    }
+}
+
+impl ModelData {
+    /// The first value out of its range, named for an error message: a
+    /// hand-edited file could otherwise load and flag every text (an
+    /// infinite bias) or never call a report urgent (`urgent_at` above 1).
+    fn out_of_range(&self) -> Option<String> {
+        if !(0.0..=1.0).contains(&self.urgent_at) {
+            return Some(format!("urgent_at is {}, not a probability in [0, 1]", self.urgent_at));
+        }
+        self.flag.out_of_range("flag").or_else(|| self.urgent.out_of_range("urgency"))
+    }
+}
+
 /// What is wrong with a model file.
 ///
 /// Each message already says why (the I/O error, the vocabulary's own
@@ -253,11 +277,18 @@ impl Model {
         if digest != header.xxh3 {
             return Err(ModelError::Checksum { path: p() });
         }
-        let data: ModelData = serde_json::from_slice(body).map_err(|e| ModelError::Body {
-            path: p(),
-            line: e.line() + 1,
-            column: e.column(),
-            message: e.to_string(),
+        let data: ModelData = serde_json::from_slice(body).map_err(|e| {
+            // serde's message ends with its own position, counted from the
+            // body; the error shows one position, counted from the file
+            // (the header is its first line).
+            let message = e.to_string();
+            let suffix = format!(" at line {} column {}", e.line(), e.column());
+            ModelError::Body {
+                path: p(),
+                line: e.line() + 1,
+                column: e.column(),
+                message: message.strip_suffix(&suffix).unwrap_or(&message).to_string(),
+            }
         })?;
         if data.settings != FeatureSettings::current() {
             return Err(ModelError::Incompatible {
@@ -268,6 +299,9 @@ impl Model {
                     FeatureSettings::current()
                 ),
             });
+        }
+        if let Some(message) = data.out_of_range() {
+            return Err(ModelError::Incompatible { path: p(), message });
         }
         for prof in Profile::ALL {
             if !data.bands.contains_key(&prof) {
