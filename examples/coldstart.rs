@@ -23,7 +23,7 @@ fn main() {
     let model = vigie::model::Model::builtin().unwrap();
     println!("Model::builtin (all of the above but the matcher, + weights): {:?}", t.elapsed());
     let t = Instant::now();
-    let c = vigie::Classifier::from_model(model);
+    let c = vigie::Classifier::from_model(model).unwrap();
     println!("Classifier::from_model: {:?}", t.elapsed());
     let t = Instant::now();
     c.classify("Formation en kinésiologie pour les soignants.", vigie::Profile::Course);

@@ -70,6 +70,12 @@ impl SpanText for SpanRecorder {
 }
 
 impl Span {
+    /// The span `start..end` (byte offsets) of `text`, its text cut at 120
+    /// bytes with "…" after it.
+    ///
+    /// # Panics
+    ///
+    /// When `start..end` is not a range of `text` on character boundaries.
     pub fn new(text: &str, start: usize, end: usize) -> Span {
         Span::of(text, start, end)
     }
@@ -366,7 +372,7 @@ impl ClassifierBuilder {
             Some(p) => Model::from_path(p)?,
             None => Model::builtin()?,
         };
-        let mut c = Classifier::from_model(model);
+        let mut c = Classifier::from_model(model)?;
         for (p, b) in self.bands {
             c.set_bands(p, b);
         }
@@ -406,15 +412,41 @@ pub struct Classifier {
 impl Classifier {
     /// The shipped default model.
     pub fn builtin() -> Result<Classifier, ModelError> {
-        Ok(Classifier::from_model(Model::builtin()?))
+        Classifier::from_model(Model::builtin()?)
     }
 
     /// A model read from a file.
     pub fn from_path(path: impl AsRef<Path>) -> Result<Classifier, ModelError> {
-        Ok(Classifier::from_model(Model::from_path(path)?))
+        Classifier::from_model(Model::from_path(path)?)
     }
 
-    pub fn from_model(model: Model) -> Classifier {
+    /// A classifier on a model already loaded. The model's fields are
+    /// public, so the vocabulary is checked against the one the weights
+    /// were trained with: a model whose `lexicon` was swapped for another
+    /// is refused (train a model on a custom vocabulary with `vigie train
+    /// --lexicon`), since its results would name the model next to a
+    /// vocabulary it never saw.
+    ///
+    /// ```
+    /// use vigie::{model::Model, Classifier, Lexicon};
+    /// let mut m = Model::builtin().unwrap();
+    /// assert!(Classifier::from_model(m.clone()).is_ok());
+    /// let edited = m.data.lexicon_toml.replace("Reiki", "Reïki");
+    /// m.lexicon = Lexicon::from_toml_str(&edited, "edited.toml").unwrap();
+    /// assert!(Classifier::from_model(m).is_err());
+    /// ```
+    pub fn from_model(model: Model) -> Result<Classifier, ModelError> {
+        if model.lexicon.fingerprint != model.data.lexicon_fingerprint {
+            return Err(ModelError::Incompatible {
+                path: format!("model {}", model.id),
+                message: format!(
+                    "its vocabulary (version {}, fingerprint {}) is not the one it was trained with (fingerprint {})",
+                    model.lexicon.version,
+                    &model.lexicon.fingerprint[..model.lexicon.fingerprint.len().min(12)],
+                    &model.data.lexicon_fingerprint[..model.data.lexicon_fingerprint.len().min(12)]
+                ),
+            });
+        }
         let bands = Profile::ALL.iter().map(|&p| (p, model.bands(p))).collect();
         let pipeline = Pipeline::new(model.lexicon.clone());
         let lex = &pipeline.lexicon;
@@ -449,7 +481,7 @@ impl Classifier {
             .map(|name| (crate::features::hash_name(name), describe_feature(name, lex).into_boxed_str()))
             .collect();
         let token_weights = TokenWeights::new(&model.data.flag, &model.data.urgent);
-        Classifier {
+        Ok(Classifier {
             pipeline,
             practice_info,
             cue_info,
@@ -459,7 +491,7 @@ impl Classifier {
             bands,
             review_floor: true,
             pool: Mutex::new(Vec::new()),
-        }
+        })
     }
 
     pub fn model(&self) -> &Model {
@@ -514,7 +546,13 @@ impl Classifier {
     }
 
     /// Changes the size of the windows long texts are analysed in (see
-    /// [`Pipeline::set_window`]; tests use small ones).
+    /// [`Pipeline::set_window`]; tests use small ones). Scores of texts
+    /// longer than a window depend on it: keep the default in production.
+    ///
+    /// # Panics
+    ///
+    /// When `max` is below the smallest window [`Pipeline::set_window`]
+    /// accepts.
     pub fn set_window(&mut self, max: usize) {
         self.pipeline.set_window(max);
     }

@@ -1,7 +1,8 @@
 //! Features of a text, as the learned model sees them.
 //!
-//! One function, [`extract`], walks an analysed text and its vocabulary hits
-//! and hands every feature to a [`FeatureSink`]. The scorer sums weights, the
+//! [`crate::pipeline::Pipeline::walk`] calls [`token_features`],
+//! [`named_features`] and [`frame_features`] on an analysed text and its
+//! vocabulary hits, and they hand every feature to a [`FeatureSink`]. The scorer sums weights, the
 //! trainer collects sparse vectors and the explainer records contributions
 //! with their spans: all three see exactly the same features.
 //!
@@ -372,7 +373,7 @@ const FRAME_SPANS: usize = 20;
 /// hits it keeps (see [`crate::pipeline::Walk::bounded`]): so a text held
 /// whole and the same text streamed give the same sentence features, however
 /// many hits come before the sentence that pairs a practice with a frame.
-/// Each list holds the first [`FRAME_SPANS`] spans in text order, sorted.
+/// Each list holds the first 20 spans (`FRAME_SPANS`) in text order, sorted.
 #[derive(Debug, Clone, Default)]
 pub struct FrameState {
     /// Mentions and frame cues sharing a sentence, per frame (in
