@@ -68,6 +68,9 @@ pub struct Walk {
     /// Sentence ends seen in the windows walked so far.
     ends: u32,
     n: usize,
+    /// Where the next window must start: windows come in order, with no gap
+    /// or overlap (checked in debug builds).
+    next: usize,
     /// When set, hits are kept only as far as results use them (see
     /// [`Walk::bounded`]).
     kept: Option<Kept>,
@@ -367,7 +370,9 @@ impl Pipeline {
     /// Walks one window of a text starting at byte `base`. Windows must come
     /// in order and be cut as [`windows`] cuts them (with [`Pipeline::window`]
     /// as the size): then a text walked window by window gives exactly what
-    /// [`Pipeline::walk`] gives on the whole text.
+    /// [`Pipeline::walk`] gives on the whole text. Debug builds check that
+    /// each window starts where the previous one ended and is no longer
+    /// than the window size (a panic otherwise).
     #[inline]
     pub fn walk_window(
         &self,
@@ -377,6 +382,9 @@ impl Pipeline {
         ws: &mut Workspace,
         sink: &mut impl FeatureSink,
     ) {
+        debug_assert_eq!(base, w.next, "windows must follow one another with no gap or overlap");
+        debug_assert!(window.len() <= self.window, "a window is longer than Pipeline::window");
+        w.next = base + window.len();
         if ws.cache.is_full() {
             sink.words_forgotten(&ws.cache);
             ws.cache.trim();

@@ -232,3 +232,22 @@ fn a_sentence_pairing_a_practice_with_its_setting_counts_even_after_many_hits() 
         assert_eq!(s, w, "profile {profile:?}");
     }
 }
+
+/// Windows given out of order would be scored as another text: debug
+/// builds stop at the first one that does not start where the last ended.
+#[cfg(debug_assertions)]
+#[test]
+#[should_panic(expected = "no gap or overlap")]
+fn windows_with_a_gap_are_refused_in_debug_builds() {
+    let c = vigie::Classifier::builtin().unwrap();
+    let _ = c.assess_windows::<std::convert::Infallible>(
+        "gap",
+        vigie::Profile::Course,
+        |f| {
+            f(0, "Stage de reiki ");
+            f(1000, "niveau 1");
+            Ok(())
+        },
+        |_| Ok(Default::default()),
+    );
+}
