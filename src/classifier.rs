@@ -321,6 +321,9 @@ pub struct Assessment {
     pub urgent_because: Vec<Contribution>,
     pub model: String,
     pub lexicon: String,
+    /// Problems met reading the input (invalid UTF-8, a binary file…):
+    /// filled by readers such as `vigie score` and `vigie::stream`, which
+    /// know the bytes; the classifier, given a `&str`, adds none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
 }
@@ -356,8 +359,11 @@ impl ClassifierBuilder {
         self.model_path = Some(path.as_ref().to_path_buf());
         self
     }
-    /// Override the decision thresholds of a profile.
-    pub fn bands(mut self, profile: Profile, flag_at: f32, review_at: f32) -> Result<Self, String> {
+    /// Override the decision thresholds of a profile. The review floor (see
+    /// [`ClassifierBuilder::review_floor`]) still sends short texts naming
+    /// a publicly warned practice to review when the score clears them:
+    /// turn it off for decisions by these thresholds alone.
+    pub fn bands(mut self, profile: Profile, flag_at: f32, review_at: f32) -> Result<Self, crate::profile::BandsError> {
         self.bands.insert(profile, Bands::new(flag_at, review_at)?);
         Ok(self)
     }
@@ -558,6 +564,9 @@ impl Classifier {
     }
 
     /// Runs `f` with a workspace from the pool (one per thread in use).
+    /// Workspaces (a word cache each, tens of megabytes at most) are kept
+    /// for reuse as long as the classifier lives: a classifier shared by
+    /// eight threads holds eight.
     pub fn with_workspace<R>(&self, f: impl FnOnce(&mut Workspace) -> R) -> R {
         // A thread takes back the workspace it used last: its word cache
         // (megabytes, read at every word) is then still in this core's

@@ -143,6 +143,8 @@ pub enum ModelError {
     Version { path: String, found: u32, supported: u32 },
     #[error("{path}: the model file is truncated or corrupt (its content does not match the checksum in its header)")]
     Checksum { path: String },
+    #[error("{path}: the model file's line endings were changed to CRLF (a copy in text mode?), so its content no longer matches its checksum; use the file as `vigie train` wrote it")]
+    LineEndings { path: String },
     #[error("{path}:{line}:{column}: invalid model body: {message}")]
     Body { path: String, line: usize, column: usize, message: String },
     #[error("{path}: the model's vocabulary is invalid: {error}")]
@@ -260,6 +262,8 @@ impl Model {
     /// Parses and checks model bytes; `path` names them in errors.
     pub fn from_bytes(bytes: &[u8], path: &str) -> Result<Model, ModelError> {
         let p = || path.to_string();
+        // A byte-order mark added by an editor is not part of the header.
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Err(ModelError::Empty { path: p() });
         }
@@ -275,6 +279,10 @@ impl Model {
         let body = bytes.get(nl + 1..).unwrap_or(&[]);
         let digest = checksum(body);
         if digest != header.xxh3 {
+            // vigie writes LF only: CRLF lines mean a text-mode copy.
+            if memchr::memmem::find(body, b"\r\n").is_some() {
+                return Err(ModelError::LineEndings { path: p() });
+            }
             return Err(ModelError::Checksum { path: p() });
         }
         let data: ModelData = serde_json::from_slice(body).map_err(|e| {

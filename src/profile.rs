@@ -80,6 +80,12 @@ impl FromStr for Decision {
     }
 }
 
+impl std::fmt::Display for Decision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Urgency of a report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "lowercase")]
@@ -94,6 +100,12 @@ impl Priority {
             Priority::Urgent => "urgent",
             Priority::Normal => "normal",
         }
+    }
+}
+
+impl std::fmt::Display for Priority {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -115,8 +127,19 @@ struct RawBands {
     review_at: f32,
 }
 
+/// Why thresholds were refused.
+#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
+pub enum BandsError {
+    /// A threshold is not a probability (NaN, infinite, below 0 or above 1).
+    #[error("thresholds must lie in [0, 1] (flag_at {flag_at}, review_at {review_at})")]
+    OutOfRange { flag_at: f32, review_at: f32 },
+    /// The review band would start above the flag band.
+    #[error("review_at ({review_at}) must not exceed flag_at ({flag_at})")]
+    ReviewAboveFlag { flag_at: f32, review_at: f32 },
+}
+
 impl TryFrom<RawBands> for Bands {
-    type Error = String;
+    type Error = BandsError;
     fn try_from(r: RawBands) -> Result<Self, Self::Error> {
         Bands::new(r.flag_at, r.review_at)
     }
@@ -124,14 +147,23 @@ impl TryFrom<RawBands> for Bands {
 
 impl Bands {
     /// Checks `0 ≤ review_at ≤ flag_at ≤ 1`.
-    pub fn new(flag_at: f32, review_at: f32) -> Result<Bands, String> {
+    ///
+    /// ```
+    /// use vigie::{Bands, Decision, profile::BandsError};
+    /// let b = Bands::new(0.8, 0.3).unwrap();
+    /// assert_eq!(b.decide(0.5), Decision::Review);
+    /// assert!(matches!(Bands::new(0.3, 0.8), Err(BandsError::ReviewAboveFlag { .. })));
+    /// assert!(matches!(Bands::new(f32::NAN, 0.3), Err(BandsError::OutOfRange { .. })));
+    /// ```
+    pub fn new(flag_at: f32, review_at: f32) -> Result<Bands, BandsError> {
         if !(0.0..=1.0).contains(&flag_at) || !(0.0..=1.0).contains(&review_at) {
-            return Err(format!("thresholds must lie in [0, 1] (flag_at {flag_at}, review_at {review_at})"));
+            return Err(BandsError::OutOfRange { flag_at, review_at });
         }
         if review_at > flag_at {
-            return Err(format!("review_at ({review_at}) must not exceed flag_at ({flag_at})"));
+            return Err(BandsError::ReviewAboveFlag { flag_at, review_at });
         }
-        Ok(Bands { flag_at, review_at })
+        // `+ 0.0` turns a negative zero into zero, so that -0 is shown as 0.
+        Ok(Bands { flag_at: flag_at + 0.0, review_at: review_at + 0.0 })
     }
     pub fn flag_at(&self) -> f32 {
         self.flag_at
@@ -154,6 +186,17 @@ impl Bands {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bands_store_a_negative_zero_as_zero() {
+        let b = Bands::new(-0.0, -0.0).unwrap();
+        assert!(b.flag_at().is_sign_positive() && b.review_at().is_sign_positive());
+    }
+
+    #[test]
+    fn decision_and_priority_display_as_their_output_names() {
+        assert_eq!(format!("{} {}", Decision::Review, Priority::Urgent), "review urgent");
+    }
 
     #[test]
     fn bands_refuse_review_above_flag() {

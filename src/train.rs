@@ -593,7 +593,7 @@ fn choose_bands(
         let review_at = threshold_for_recall(&p, &yy, o.review_recall);
         let flag_at = threshold_for_precision(&p, &yy, o.flag_precision).max(review_at);
         let review_at = review_at.min(flag_at);
-        bands.insert(prof, Bands::new(flag_at, review_at)?);
+        bands.insert(prof, Bands::new(flag_at, review_at).map_err(|e| e.to_string())?);
     }
     Ok(bands)
 }

@@ -47,6 +47,22 @@ fn one_flipped_byte_fails_the_checksum() {
 }
 
 #[test]
+fn model_copied_with_crlf_line_ends_says_so() {
+    let text = String::from_utf8(BUILTIN_MODEL.to_vec()).unwrap();
+    let (e, s) = err_of(text.replace('\n', "\r\n").as_bytes());
+    assert!(matches!(e, ModelError::LineEndings { .. }), "{s}");
+    assert!(s.contains("CRLF"), "{s}");
+}
+
+#[test]
+fn byte_order_mark_before_the_header_is_ignored() {
+    let mut b = b"\xEF\xBB\xBF".to_vec();
+    b.extend_from_slice(BUILTIN_MODEL);
+    let p = write_tmp("bom.vigie", &b);
+    assert_eq!(Model::from_path(&p).unwrap().id, Model::builtin().unwrap().id);
+}
+
+#[test]
 fn other_file_is_not_a_model() {
     assert!(matches!(err_of(b"PK\x03\x04 zip data").0, ModelError::Header { .. }));
     assert!(matches!(err_of(b"{\"format\":\"other\",\"version\":1,\"xxh3\":\"\"}\n{}").0, ModelError::Header { .. }));
