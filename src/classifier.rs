@@ -70,8 +70,8 @@ impl SpanText for SpanRecorder {
 }
 
 impl Span {
-    /// The span `start..end` (byte offsets) of `text`, its text cut at 120
-    /// bytes with "…" after it.
+    /// The span `start..end` (byte offsets) of `text`; a text longer than
+    /// 120 bytes is cut there (on a character boundary) and ends with "…".
     ///
     /// # Panics
     ///
@@ -415,6 +415,11 @@ pub struct Classifier {
     pool: Mutex<Vec<(std::thread::ThreadId, Workspace)>>,
 }
 
+/// The first 12 characters of a fingerprint, for messages.
+fn short(fingerprint: &str) -> String {
+    fingerprint.chars().take(12).collect()
+}
+
 impl Classifier {
     /// The shipped default model.
     pub fn builtin() -> Result<Classifier, ModelError> {
@@ -427,11 +432,13 @@ impl Classifier {
     }
 
     /// A classifier on a model already loaded. The model's fields are
-    /// public, so the vocabulary is checked against the one the weights
-    /// were trained with: a model whose `lexicon` was swapped for another
-    /// is refused (train a model on a custom vocabulary with `vigie train
+    /// public, so the vocabulary's fingerprint (of the text it was read
+    /// from) is checked against the one the weights were trained with: a
+    /// model whose `lexicon` was replaced by one read from other text is
+    /// refused (train a model on a custom vocabulary with `vigie train
     /// --lexicon`), since its results would name the model next to a
-    /// vocabulary it never saw.
+    /// vocabulary it never saw. Changes made to the `Lexicon` value in
+    /// place keep its fingerprint and are not detected.
     ///
     /// ```
     /// use vigie::{model::Model, Classifier, Lexicon};
@@ -446,10 +453,12 @@ impl Classifier {
             return Err(ModelError::Incompatible {
                 path: format!("model {}", model.id),
                 message: format!(
-                    "its vocabulary (version {}, fingerprint {}) is not the one it was trained with (fingerprint {})",
+                    "its vocabulary (version {}, fingerprint {}) is not the one it was trained with (version {}, \
+                     fingerprint {})",
                     model.lexicon.version,
-                    &model.lexicon.fingerprint[..model.lexicon.fingerprint.len().min(12)],
-                    &model.data.lexicon_fingerprint[..model.data.lexicon_fingerprint.len().min(12)]
+                    short(&model.lexicon.fingerprint),
+                    model.data.lexicon_version,
+                    short(&model.data.lexicon_fingerprint)
                 ),
             });
         }
@@ -565,8 +574,8 @@ impl Classifier {
 
     /// Runs `f` with a workspace from the pool (one per thread in use).
     /// Workspaces (a word cache each, tens of megabytes at most) are kept
-    /// for reuse as long as the classifier lives: a classifier shared by
-    /// eight threads holds eight.
+    /// for reuse as long as the classifier lives: a classifier that eight
+    /// threads used at the same time holds eight.
     pub fn with_workspace<R>(&self, f: impl FnOnce(&mut Workspace) -> R) -> R {
         // A thread takes back the workspace it used last: its word cache
         // (megabytes, read at every word) is then still in this core's

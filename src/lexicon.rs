@@ -533,7 +533,7 @@ impl Lexicon {
             lookalikes.push(Lookalike {
                 term: term.clone(),
                 sense: l.sense.clone(),
-                confused_with: l.confused_with.clone(),
+                confused_with: l.confused_with.iter().map(|c| c.trim().to_string()).collect(),
                 line,
             });
         }
@@ -620,11 +620,11 @@ impl Lexicon {
         }
 
         for l in &lookalikes {
-            if let Some(unknown) = l.confused_with.iter().find(|c| !ids.contains_key(c.as_str())) {
+            if let Some(unknown) = l.confused_with.iter().find(|c| !ids.contains_key(c.trim())) {
                 return Err(invalid(
                     l.line,
                     &l.term,
-                    format!("confused_with names '{unknown}', which is no practice's id"),
+                    format!("unknown practice '{unknown}' in confused_with (not the id of a [[practice]])"),
                 ));
             }
         }

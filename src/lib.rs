@@ -38,4 +38,4 @@ pub mod train;
 pub use classifier::{Assessment, Classifier, ClassifierBuilder, Document};
 pub use lexicon::Lexicon;
 pub use model::{Model, ModelError};
-pub use profile::{Bands, Decision, Priority, Profile};
+pub use profile::{Bands, BandsError, Decision, Priority, Profile};

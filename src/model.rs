@@ -132,6 +132,7 @@ impl ModelData {
 /// error), so no variant also reports it as its `source()`: a caller that
 /// prints the chain, as `anyhow`'s `{:#}` does, would say it twice.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ModelError {
     #[error("{path}: cannot read the model file: {error}")]
     Io { path: String, error: std::io::Error },
@@ -147,8 +148,10 @@ pub enum ModelError {
     LineEndings { path: String },
     #[error("{path}:{line}:{column}: invalid model body: {message}")]
     Body { path: String, line: usize, column: usize, message: String },
-    #[error("{path}: the model's vocabulary is invalid: {error}")]
+    #[error("{path}: the model's vocabulary is invalid: {error} (fix the vocabulary and retrain with `vigie train --lexicon`)")]
     Lexicon { path: String, error: LexiconError },
+    #[error("{path}: invalid model: {message}")]
+    Invalid { path: String, message: String },
     #[error("{path}: incompatible model: {message}")]
     Incompatible { path: String, message: String },
 }
@@ -279,9 +282,13 @@ impl Model {
         let body = bytes.get(nl + 1..).unwrap_or(&[]);
         let digest = checksum(body);
         if digest != header.xxh3 {
-            // vigie writes LF only: CRLF lines mean a text-mode copy.
+            // vigie writes LF only: a body that matches its checksum once
+            // its CRLF line ends are LF again was copied in text mode.
             if memchr::memmem::find(body, b"\r\n").is_some() {
-                return Err(ModelError::LineEndings { path: p() });
+                let lf: Vec<u8> = body.iter().copied().filter(|&b| b != b'\r').collect();
+                if checksum(&lf) == header.xxh3 {
+                    return Err(ModelError::LineEndings { path: p() });
+                }
             }
             return Err(ModelError::Checksum { path: p() });
         }
@@ -309,7 +316,7 @@ impl Model {
             });
         }
         if let Some(message) = data.out_of_range() {
-            return Err(ModelError::Incompatible { path: p(), message });
+            return Err(ModelError::Invalid { path: p(), message });
         }
         for prof in Profile::ALL {
             if !data.bands.contains_key(&prof) {

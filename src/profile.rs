@@ -80,8 +80,8 @@ impl FromStr for Decision {
     }
 }
 
-impl std::fmt::Display for Decision {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl fmt::Display for Decision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
@@ -103,8 +103,8 @@ impl Priority {
     }
 }
 
-impl std::fmt::Display for Priority {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl fmt::Display for Priority {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
@@ -129,6 +129,7 @@ struct RawBands {
 
 /// Why thresholds were refused.
 #[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum BandsError {
     /// A threshold is not a probability (NaN, infinite, below 0 or above 1).
     #[error("thresholds must lie in [0, 1] (flag_at {flag_at}, review_at {review_at})")]

@@ -102,8 +102,10 @@ fn source_key_defined_twice_is_refused_naming_both_tables() {
 fn source_without_a_title_is_refused_with_its_line() {
     let src = MINI.replace("title = \"littérature générale\"", "title = \" \"");
     let err = error_of(&src);
+    // The line of the table's `[[source]]` header, just before `key = "GK"`.
+    let header = line_of(&src, "key = \"GK\"") - 1;
+    assert!(err.starts_with(&format!("test.toml:{header}: entry 'GK'")), "{err}");
     assert!(err.contains("needs a key, an issuer and a title"), "{err}");
-    assert!(!err.starts_with("test.toml:1:"), "{err}");
 }
 
 #[test]
@@ -136,13 +138,24 @@ fn cue_with_an_empty_label_is_refused() {
 fn lookalike_confused_with_an_unknown_practice_is_refused() {
     let src = MINI.replace("confused_with = [\"jeune-therapeutique\"]", "confused_with = [\"n-existe-pas\"]");
     let err = error_of(&src);
-    assert!(err.contains("'n-existe-pas'") && err.contains("no practice"), "{err}");
-    assert!(err.contains("jeûne préopératoire"), "{err}");
+    let header = line_of(&src, "term = \"jeûne préopératoire\"") - 1;
+    assert!(err.starts_with(&format!("test.toml:{header}: entry 'jeûne préopératoire'")), "{err}");
+    assert!(err.contains("unknown practice 'n-existe-pas' in confused_with"), "{err}");
+}
+
+#[test]
+fn confused_with_ids_are_read_trimmed() {
+    let src = MINI.replace("confused_with = [\"jeune-therapeutique\"]", "confused_with = [\" jeune-therapeutique \"]");
+    let lex = Lexicon::from_toml_str(&src, "test.toml").unwrap();
+    let l = lex.lookalikes.iter().find(|l| l.term == "jeûne préopératoire").unwrap();
+    assert_eq!(l.confused_with, ["jeune-therapeutique"]);
 }
 
 #[test]
 fn empty_version_is_refused() {
-    let err = error_of(&MINI.replace("version = \"test\"", "version = \" \""));
+    let src = MINI.replace("version = \"test\"", "version = \" \"");
+    let err = error_of(&src);
+    assert!(err.starts_with(&format!("test.toml:{}:", line_of(&src, "[lexicon]"))), "{err}");
     assert!(err.contains("empty version"), "{err}");
 }
 

@@ -55,6 +55,13 @@ fn model_copied_with_crlf_line_ends_says_so() {
 }
 
 #[test]
+fn corrupt_model_with_crlf_line_ends_is_corrupt_not_a_text_copy() {
+    let text = String::from_utf8(BUILTIN_MODEL.to_vec()).unwrap().replace('\n', "\r\n");
+    let cut = &text.as_bytes()[..text.len() / 2];
+    assert!(matches!(err_of(cut).0, ModelError::Checksum { .. }));
+}
+
+#[test]
 fn byte_order_mark_before_the_header_is_ignored() {
     let mut b = b"\xEF\xBB\xBF".to_vec();
     b.extend_from_slice(BUILTIN_MODEL);
@@ -110,7 +117,7 @@ fn urgency_threshold_above_one_is_refused() {
         format!("{}7.5{}", &b[..at], &b[end..])
     });
     let (e, s) = err_of(&file);
-    assert!(matches!(e, ModelError::Incompatible { .. }), "{s}");
+    assert!(matches!(e, ModelError::Invalid { .. }), "{s}");
     assert!(s.contains("urgent_at is 7.5"), "{s}");
 }
 
@@ -122,7 +129,7 @@ fn bias_that_overflows_to_infinity_is_refused() {
         format!("{}1e39{}", &b[..at], &b[end..])
     });
     let (e, s) = err_of(&file);
-    assert!(matches!(e, ModelError::Incompatible { .. }), "{s}");
+    assert!(matches!(e, ModelError::Invalid { .. }), "{s}");
     assert!(s.contains("flag scorer: the bias is inf"), "{s}");
 }
 
