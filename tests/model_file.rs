@@ -98,39 +98,36 @@ fn hand_edited_body_with_valid_checksum_reports_line_and_column() {
     assert!(!s.contains(" at line "), "one position, the file's: {s}");
 }
 
-/// The shipped model with `edit` applied to its body, under a header whose
-/// checksum matches the edited body.
-fn edited_model(edit: impl Fn(&str) -> String) -> Vec<u8> {
+/// The shipped model with the first value of `key` in its body set to
+/// `value`, under a header whose checksum matches the edited body: a file
+/// edited by hand, which the checksum cannot catch.
+fn model_with(key: &str, value: &str) -> Vec<u8> {
     let text = String::from_utf8(BUILTIN_MODEL.to_vec()).unwrap();
-    let (_, body) = text.split_once('\n').unwrap();
-    let body = edit(body);
-    assert_ne!(body, text.split_once('\n').unwrap().1, "the edit changed nothing");
+    let (_, b) = text.split_once('\n').unwrap();
+    let at = b.find(&format!("\"{key}\": ")).unwrap() + key.len() + 4;
+    let end = at + b[at..].find(',').unwrap();
+    let body = format!("{}{value}{}", &b[..at], &b[end..]);
     let sum = vigie::model::checksum(body.as_bytes());
     format!("{{\"format\":\"vigie-model\",\"version\":1,\"xxh3\":\"{sum}\"}}\n{body}").into_bytes()
 }
 
 #[test]
 fn urgency_threshold_above_one_is_refused() {
-    let file = edited_model(|b| {
-        let at = b.find("\"urgent_at\": ").unwrap() + "\"urgent_at\": ".len();
-        let end = at + b[at..].find(',').unwrap();
-        format!("{}7.5{}", &b[..at], &b[end..])
-    });
-    let (e, s) = err_of(&file);
+    let (e, s) = err_of(&model_with("urgent_at", "7.5"));
     assert!(matches!(e, ModelError::Invalid { .. }), "{s}");
     assert!(s.contains("urgent_at is 7.5"), "{s}");
 }
 
 #[test]
 fn bias_that_overflows_to_infinity_is_refused() {
-    let file = edited_model(|b| {
-        let at = b.find("\"bias\": ").unwrap() + "\"bias\": ".len();
-        let end = at + b[at..].find(',').unwrap();
-        format!("{}1e39{}", &b[..at], &b[end..])
-    });
-    let (e, s) = err_of(&file);
+    let (e, s) = err_of(&model_with("bias", "1e39"));
     assert!(matches!(e, ModelError::Invalid { .. }), "{s}");
     assert!(s.contains("flag scorer: the bias is inf"), "{s}");
+}
+
+#[test]
+fn hand_edited_model_within_range_still_loads() {
+    assert!(Model::from_path(write_tmp("ok.vigie", &model_with("urgent_at", "0.5"))).is_ok());
 }
 
 #[test]
