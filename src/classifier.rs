@@ -292,6 +292,19 @@ pub fn review_floor(hits: &Hits, lexicon: &Lexicon, content_words: usize) -> boo
     warned && !hits.cues.iter().any(|h| lexicon.cues[h.cue].kind == CueKind::Critical)
 }
 
+/// The decision once the review floor is applied to the score's decision:
+/// only a text the score clears is lifted, to review. Returns the decision
+/// and whether the floor made it; `holds` (whether [`review_floor`] holds
+/// for the text) is only asked for a cleared text. The classifier and
+/// training's out-of-fold figures decide through this one rule.
+pub fn apply_review_floor(by_score: Decision, holds: impl FnOnce() -> bool) -> (Decision, bool) {
+    if by_score == Decision::Clear && holds() {
+        (Decision::Review, true)
+    } else {
+        (by_score, false)
+    }
+}
+
 /// The result for one text.
 #[derive(Debug, Clone, Serialize)]
 pub struct Assessment {
@@ -715,11 +728,9 @@ impl Classifier {
         let lex = &self.pipeline.lexicon;
         let m = &self.model;
         let score = m.flag.calibration.prob(t.flag);
-        let by_score = self.bands[&profile].decide(score);
-        let review_floor = self.review_floor
-            && by_score == Decision::Clear
-            && review_floor(hits, lex, crate::features::content_words(t.scale));
-        let decision = if review_floor { Decision::Review } else { by_score };
+        let (decision, review_floor) = apply_review_floor(self.bands[&profile].decide(score), || {
+            self.review_floor && review_floor(hits, lex, crate::features::content_words(t.scale))
+        });
         let (priority, urgency) = if profile == Profile::Report {
             let u = m.urgent.calibration.prob(t.urgent);
             let p =

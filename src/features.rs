@@ -2,9 +2,10 @@
 //!
 //! [`crate::pipeline::Pipeline::walk`] calls [`token_features`],
 //! [`named_features`] and [`frame_features`] on an analysed text and its
-//! vocabulary hits, and they hand every feature to a [`FeatureSink`]. The scorer sums weights, the
-//! trainer collects sparse vectors and the explainer records contributions
-//! with their spans: all three see exactly the same features.
+//! vocabulary hits, and they hand every feature to a [`FeatureSink`]. The
+//! scorer sums weights, the trainer collects sparse vectors and the
+//! explainer records contributions with their spans: all three see exactly
+//! the same features.
 //!
 //! Families (the prefix of a feature's name in the model file):
 //! - `u:` stem of a content word, `b:` two consecutive content stems,

@@ -620,7 +620,7 @@ impl Lexicon {
         }
 
         for l in &lookalikes {
-            if let Some(unknown) = l.confused_with.iter().find(|c| !ids.contains_key(c.trim())) {
+            if let Some(unknown) = l.confused_with.iter().find(|c| !ids.contains_key(c.as_str())) {
                 return Err(invalid(
                     l.line,
                     &l.term,
@@ -636,9 +636,6 @@ impl Lexicon {
             let line = line_of(&c.span());
             let c = c.get_ref();
             let id = c.id.get_ref().trim().to_string();
-            if id.is_empty() {
-                return Err(invalid(line, "", "cue with an empty id".into()));
-            }
             if !is_slug(&id) {
                 return Err(invalid(line, &id, "id must be a non-empty slug of [a-z0-9-]".into()));
             }

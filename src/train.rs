@@ -16,7 +16,7 @@
 //! 5. the final models are fitted on the whole corpus and exported as sparse
 //!    weights by feature name.
 
-use crate::classifier::review_floor;
+use crate::classifier::{apply_review_floor, review_floor};
 use crate::corpus::{Corpus, Item};
 use crate::eval::{self, Prediction};
 use crate::features::{Collector, SparseVec};
@@ -489,10 +489,7 @@ pub fn train(
         .map(|(i, it)| {
             // As the classifier decides: the review floor lifts a text its
             // score would clear.
-            let decision = match fold_bands[folds[i]][&it.kind].decide(oof[i]) {
-                Decision::Clear if f.review_floor[i] => Decision::Review,
-                d => d,
-            };
+            let (decision, _) = apply_review_floor(fold_bands[folds[i]][&it.kind].decide(oof[i]), || f.review_floor[i]);
             let priority = (it.kind == Profile::Report).then(|| {
                 if decision != Decision::Clear && urgent_oof[i] >= urgent_fold_at[folds[i]] {
                     Priority::Urgent
