@@ -169,6 +169,105 @@ pub fn parse_jsonl(line_no: usize, raw: &[u8]) -> RecordResult {
     })
 }
 
+/// The record of one line of a [`InputFormat::Lines`] or
+/// [`InputFormat::Jsonl`] input, `raw` being the line without its `\n`
+/// (a `\r` before it is dropped here): `None` for a blank JSON Lines line,
+/// which separates nothing. [`records`] reads lines with it, and so can a
+/// caller that splits lines itself (with [`Lines`]), on other threads.
+///
+/// # Panics
+///
+/// When `format` is neither `Lines` nor `Jsonl`.
+///
+/// # Example
+///
+/// ```
+/// use vigie::input::{line_record, InputFormat};
+///
+/// let r = line_record(InputFormat::Jsonl, "in.jsonl", 3, br#"{"id": 7, "text": "Reiki"}"#);
+/// assert_eq!(r.unwrap().unwrap().id, "7");
+/// assert!(line_record(InputFormat::Jsonl, "in.jsonl", 4, b"  ").is_none());
+/// let r = line_record(InputFormat::Lines, "in.txt", 5, b"Reiki\r").unwrap().unwrap();
+/// assert_eq!((r.id.as_str(), r.text.as_str()), ("in.txt:5", "Reiki"));
+/// ```
+pub fn line_record(format: InputFormat, name: &str, line_no: usize, raw: &[u8]) -> Option<RecordResult> {
+    match format {
+        InputFormat::Jsonl => {
+            if raw.iter().all(u8::is_ascii_whitespace) {
+                return None;
+            }
+            Some(parse_jsonl(line_no, raw))
+        }
+        InputFormat::Lines => {
+            let mut warnings = Vec::new();
+            let mut text = decode_borrowed(raw, &mut warnings).into_owned();
+            if line_no == 1 {
+                strip_bom(&mut text);
+            }
+            while text.ends_with(['\n', '\r']) {
+                text.pop();
+            }
+            Some(Ok(Record {
+                line: line_no,
+                id: format!("{name}:{line_no}"),
+                text,
+                profile: None,
+                warnings,
+                fields: vec![],
+            }))
+        }
+        InputFormat::Text | InputFormat::Csv => panic!("line_record reads Lines and Jsonl inputs, not {format:?}"),
+    }
+}
+
+/// The lines of a byte buffer with their 1-based numbers, each without its
+/// `\n`, as [`records`] numbers them: a last line without `\n` counts, an
+/// empty buffer has none. [`Lines::offset`] says how far it has read.
+///
+/// ```
+/// use vigie::input::Lines;
+///
+/// let mut lines = Lines::new(b"a\r\n\nb");
+/// assert_eq!(lines.next(), Some((1, &b"a\r"[..])));
+/// assert_eq!(lines.offset(), 3);
+/// assert_eq!(lines.collect::<Vec<_>>(), [(2, &b""[..]), (3, &b"b"[..])]);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Lines<'b> {
+    bytes: &'b [u8],
+    at: usize,
+    line_no: usize,
+}
+
+impl<'b> Lines<'b> {
+    pub fn new(bytes: &'b [u8]) -> Lines<'b> {
+        Lines { bytes, at: 0, line_no: 0 }
+    }
+
+    /// Bytes read so far: every line returned ends before this offset.
+    pub fn offset(&self) -> usize {
+        self.at
+    }
+}
+
+impl<'b> Iterator for Lines<'b> {
+    type Item = (usize, &'b [u8]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let rest = &self.bytes[self.at..];
+        if rest.is_empty() {
+            return None;
+        }
+        let (line, used) = match memchr::memchr(b'\n', rest) {
+            Some(i) => (&rest[..i], i + 1),
+            None => (rest, rest.len()),
+        };
+        self.at += used;
+        self.line_no += 1;
+        Some((self.line_no, line))
+    }
+}
+
 fn kind_of(v: &serde_json::Value) -> &'static str {
     match v {
         serde_json::Value::Null => "null",
@@ -205,9 +304,8 @@ pub fn records<'r>(
         }
         InputFormat::Lines | InputFormat::Jsonl => {
             let mut line_no = 0usize;
-            let jsonl = format == InputFormat::Jsonl;
-            // One buffer for every JSON line (a fresh one grew by doubling
-            // for each line); a plain line's buffer becomes its text.
+            // One buffer for every line (a fresh one grew by doubling for
+            // each line); only what a record keeps is copied out of it.
             let mut line = Vec::new();
             Ok(Box::new(std::iter::from_fn(move || loop {
                 line.clear();
@@ -220,28 +318,12 @@ pub fn records<'r>(
                     }
                 }
                 line_no += 1;
-                if jsonl {
-                    if line.iter().all(u8::is_ascii_whitespace) {
-                        continue; // blank lines separate nothing in JSON Lines
-                    }
-                    return Some(parse_jsonl(line_no, &line));
+                if line.last() == Some(&b'\n') {
+                    line.pop();
                 }
-                let mut warnings = Vec::new();
-                let mut text = decode(std::mem::take(&mut line), &mut warnings);
-                if line_no == 1 {
-                    strip_bom(&mut text);
+                if let Some(r) = line_record(format, &name, line_no, &line) {
+                    return Some(r);
                 }
-                while text.ends_with(['\n', '\r']) {
-                    text.pop();
-                }
-                return Some(Ok(Record {
-                    line: line_no,
-                    id: format!("{name}:{line_no}"),
-                    text,
-                    profile: None,
-                    warnings,
-                    fields: vec![],
-                }));
             })))
         }
         InputFormat::Csv => csv_records(reader, csv_opts, name),

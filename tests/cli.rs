@@ -421,6 +421,41 @@ fn a_text_file_larger_than_a_window_is_streamed_with_the_result_of_reading_it_wh
 }
 
 #[test]
+fn a_file_of_lines_gives_the_records_stdin_gives_over_several_chunks() {
+    // A named file is mapped and its lines parsed on the scoring threads;
+    // stdin is read line by line: both must give the same records, errors
+    // and line numbers. 1,300 lines span several chunks of 512.
+    let texts = ["Reiki pour tous, maître en trois jours", "Prévenir les chutes du sujet âgé", "kinésiologie"];
+    let mut bytes = "\u{FEFF}".as_bytes().to_vec();
+    for i in 0..1300 {
+        match i % 13 {
+            3 => bytes.extend_from_slice(b"\n"),
+            5 => bytes.extend_from_slice(b"{\"text\": 5}\r\n"),
+            7 => bytes.extend_from_slice(b"{\"id\": \"u\", \"text\": \"caf\xe9 quantique\"}\n"),
+            _ => bytes.extend_from_slice(format!("{{\"id\": {i}, \"text\": \"{}\"}}\r\n", texts[i % 3]).as_bytes()),
+        }
+    }
+    bytes.extend_from_slice(b"{\"text\": \"last line, no newline\"}");
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("in.jsonl");
+    std::fs::write(&p, &bytes).unwrap();
+    let name = p.display().to_string();
+    for input in ["jsonl", "lines"] {
+        let args = ["score", "--input", input, "--format", "jsonl", "--threads", "2"];
+        let run = |cmd: &mut Command| {
+            let out = cmd.assert().get_output().clone();
+            (out.status.code(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+        };
+        let file = run(vigie().args(args).arg(&p));
+        let stdin = run(vigie().args(args).arg("-").write_stdin(bytes.clone()));
+        assert_eq!(file.0, stdin.0, "{input}");
+        assert_eq!(file.1.lines().count(), if input == "jsonl" { 1201 } else { 1301 });
+        assert_eq!(file.1.replace(&name, "-"), stdin.1, "{input}");
+        assert_eq!(file.2.replace(&name, "-"), stdin.2, "{input}");
+    }
+}
+
+#[test]
 fn binary_file_is_read_with_a_warning_not_a_crash() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("blob.bin");

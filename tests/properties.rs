@@ -91,6 +91,24 @@ proptest! {
     }
 
     #[test]
+    fn lines_cut_from_a_buffer_give_the_records_the_streaming_reader_gives(
+        pieces in proptest::collection::vec(prop_oneof![
+            Just(b"\n".to_vec()), Just(b"\r\n".to_vec()), Just(b"  ".to_vec()), Just("\u{FEFF}".as_bytes().to_vec()),
+            Just(br#"{"id": 1, "text": "reiki"}"#.to_vec()), Just(br#"{"text": 2}"#.to_vec()), Just(b"{".to_vec()),
+            Just(vec![0xC3]), any::<String>().prop_map(String::into_bytes),
+        ], 0..24),
+    ) {
+        use vigie::input::{line_record, records, InputFormat, Lines};
+        let bytes: Vec<u8> = pieces.concat();
+        for format in [InputFormat::Jsonl, InputFormat::Lines] {
+            let r: Box<dyn std::io::BufRead + Send> = Box::new(std::io::Cursor::new(bytes.clone()));
+            let streamed: Vec<_> = records(r, format, &Default::default(), "p").unwrap().collect();
+            let cut: Vec<_> = Lines::new(&bytes).filter_map(|(n, raw)| line_record(format, "p", n, raw)).collect();
+            prop_assert_eq!(cut, streamed);
+        }
+    }
+
+    #[test]
     fn jsonl_reader_never_loses_a_line(lines in proptest::collection::vec(any::<String>(), 0..20)) {
         let input: String = lines.iter().map(|l| format!("{}\n", l.replace('\n', " "))).collect();
         // Blank means JSON whitespace only (ASCII); a line of other Unicode
