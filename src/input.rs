@@ -173,7 +173,7 @@ pub fn parse_jsonl(line_no: usize, raw: &[u8]) -> RecordResult {
 /// [`InputFormat::Jsonl`] input, `raw` being the line without its `\n`
 /// (a `\r` before it is dropped here): `None` for a blank JSON Lines line,
 /// which separates nothing. [`records`] reads lines with it, and so can a
-/// caller that splits lines itself (with [`Lines`]), on other threads.
+/// caller that splits lines itself (with [`RawLines`]), on other threads.
 ///
 /// # Panics
 ///
@@ -222,26 +222,26 @@ pub fn line_record(format: InputFormat, name: &str, line_no: usize, raw: &[u8]) 
 
 /// The lines of a byte buffer with their 1-based numbers, each without its
 /// `\n`, as [`records`] numbers them: a last line without `\n` counts, an
-/// empty buffer has none. [`Lines::offset`] says how far it has read.
+/// empty buffer has none. [`RawLines::offset`] says how far it has read.
 ///
 /// ```
-/// use vigie::input::Lines;
+/// use vigie::input::RawLines;
 ///
-/// let mut lines = Lines::new(b"a\r\n\nb");
+/// let mut lines = RawLines::new(b"a\r\n\nb");
 /// assert_eq!(lines.next(), Some((1, &b"a\r"[..])));
 /// assert_eq!(lines.offset(), 3);
 /// assert_eq!(lines.collect::<Vec<_>>(), [(2, &b""[..]), (3, &b"b"[..])]);
 /// ```
 #[derive(Debug, Clone)]
-pub struct Lines<'b> {
+pub struct RawLines<'b> {
     bytes: &'b [u8],
     at: usize,
     line_no: usize,
 }
 
-impl<'b> Lines<'b> {
-    pub fn new(bytes: &'b [u8]) -> Lines<'b> {
-        Lines { bytes, at: 0, line_no: 0 }
+impl<'b> RawLines<'b> {
+    pub fn new(bytes: &'b [u8]) -> RawLines<'b> {
+        RawLines { bytes, at: 0, line_no: 0 }
     }
 
     /// Bytes read so far: every line returned ends before this offset.
@@ -250,7 +250,7 @@ impl<'b> Lines<'b> {
     }
 }
 
-impl<'b> Iterator for Lines<'b> {
+impl<'b> Iterator for RawLines<'b> {
     type Item = (usize, &'b [u8]);
 
     fn next(&mut self) -> Option<Self::Item> {

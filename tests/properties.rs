@@ -98,12 +98,12 @@ proptest! {
             Just(vec![0xC3]), any::<String>().prop_map(String::into_bytes),
         ], 0..24),
     ) {
-        use vigie::input::{line_record, records, InputFormat, Lines};
+        use vigie::input::{line_record, records, InputFormat, RawLines};
         let bytes: Vec<u8> = pieces.concat();
         for format in [InputFormat::Jsonl, InputFormat::Lines] {
             let r: Box<dyn std::io::BufRead + Send> = Box::new(std::io::Cursor::new(bytes.clone()));
             let streamed: Vec<_> = records(r, format, &Default::default(), "p").unwrap().collect();
-            let cut: Vec<_> = Lines::new(&bytes).filter_map(|(n, raw)| line_record(format, "p", n, raw)).collect();
+            let cut: Vec<_> = RawLines::new(&bytes).filter_map(|(n, raw)| line_record(format, "p", n, raw)).collect();
             prop_assert_eq!(cut, streamed);
         }
     }

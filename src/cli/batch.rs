@@ -5,7 +5,7 @@ use super::{BatchArgs, OutputFormat, TriageArgs};
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, IsTerminal, Write};
 use vigie::classifier::TopFeatures;
-use vigie::input::{line_record, records, CsvOptions, InputFormat, Lines, Record, RecordResult};
+use vigie::input::{line_record, records, CsvOptions, InputFormat, RawLines, Record, RecordResult};
 use vigie::{Assessment, Classifier, Decision, Document, Priority};
 
 /// Records scored together; bounds memory while keeping every core busy.
@@ -99,7 +99,7 @@ enum Pending<'m> {
 /// What the reading thread reads from: records, or the lines of a mapping.
 enum Reading<'m> {
     Records(Box<dyn Iterator<Item = RecordResult> + Send>),
-    Mapped(Lines<'m>),
+    Mapped(RawLines<'m>),
 }
 
 impl<'m> Reading<'m> {
@@ -312,7 +312,7 @@ fn run_batch<A: Default + Send>(
         }
         let mapped = map(a, path);
         let reading = match &mapped {
-            Some(m) => Reading::Mapped(Lines::new(m)),
+            Some(m) => Reading::Mapped(RawLines::new(m)),
             None => match open(path) {
                 Ok(r) => Reading::Records(records(r, a.input, &csv_opts, &source)?),
                 Err(e) => {
