@@ -461,13 +461,44 @@ impl<R: Read> Read for RawTap<R> {
     }
 }
 
+/// A reader that turns carriage returns into line feeds when `on`: the line
+/// breaks of a file that ends its lines with `\r` alone, as the "CSV
+/// (Macintosh)" export of spreadsheets still does. Read as they are, the
+/// `csv` crate splits such a file into the right records but every line
+/// number counted on `\n` said 1, and a line break inside a quoted field
+/// stayed a `\r` the analysis does not read as one. (`\r` is never part of
+/// a multi-byte UTF-8 sequence, so bytes can be swapped one for one, and
+/// offsets stay the file's.)
+struct CrAsLf<R> {
+    inner: R,
+    on: bool,
+}
+
+impl<R: Read> Read for CrAsLf<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if self.on {
+            buf[..n].iter_mut().filter(|b| **b == b'\r').for_each(|b| *b = b'\n');
+        }
+        Ok(n)
+    }
+}
+
+/// True when the input's first buffer holds carriage returns and no line
+/// feed: its lines end with `\r` alone.
+fn ends_lines_with_cr(reader: &mut dyn BufRead) -> bool {
+    // An error here comes back at the first read, which reports it.
+    reader.fill_buf().is_ok_and(|buf| memchr::memchr(b'\n', buf).is_none() && memchr::memchr(b'\r', buf).is_some())
+}
+
 fn csv_records<'r>(
-    reader: Box<dyn BufRead + Send + 'r>,
+    mut reader: Box<dyn BufRead + Send + 'r>,
     o: &CsvOptions,
     name: String,
 ) -> Result<Box<dyn Iterator<Item = RecordResult> + Send + 'r>, InputError> {
     let raw = SharedRaw::default();
-    let tap = RawTap { inner: reader, raw: raw.clone() };
+    let on = ends_lines_with_cr(&mut reader);
+    let tap = RawTap { inner: CrAsLf { inner: reader, on }, raw: raw.clone() };
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(tap);
     let headers = rdr
         .byte_headers()
@@ -501,7 +532,12 @@ fn csv_records<'r>(
             }),
         }
     };
-    let id_idx = opt_col(&o.id_column, "id")?;
+    // Like JSON Lines' `id` field, a column named `id` is the record's id
+    // unless another is named.
+    let id_idx = match &o.id_column {
+        Some(_) => opt_col(&o.id_column, "id")?,
+        None => find("id"),
+    };
     let kind_idx = match &o.kind_column {
         Some(_) => opt_col(&o.kind_column, "kind")?,
         None => find("kind"),
@@ -672,6 +708,36 @@ mod tests {
         assert_eq!(e.line, 5);
         assert!(e.message.contains("lines 5 to 6"), "{}", e.message);
         assert_eq!(e.id.as_deref(), Some("R3"));
+    }
+
+    #[test]
+    fn csv_ending_lines_with_cr_alone_reads_as_the_same_file_with_line_feeds() {
+        let lf = "id,text\nR1,a\nR2,\"b\nc\"\nR3,\"ouvert\nR4,d\n";
+        let cr = lf.replace('\n', "\r");
+        let o = CsvOptions::default();
+        let (from_cr, from_lf) = (read(&cr, InputFormat::Csv, &o), read(lf, InputFormat::Csv, &o));
+        assert_eq!(from_cr, from_lf);
+        assert_eq!(from_cr[1].as_ref().unwrap().text, "b\nc");
+        assert_eq!(from_cr[1].as_ref().unwrap().line, 3);
+        assert!(from_cr[2].as_ref().unwrap_err().message.contains("lines 5 to 6"), "{:?}", from_cr[2]);
+    }
+
+    #[test]
+    fn csv_carriage_return_inside_a_crlf_file_is_left_as_it_is() {
+        let rs = read("id,text\r\nR1,\"a\rb\"\r\n", InputFormat::Csv, &CsvOptions::default());
+        assert_eq!(rs[0].as_ref().unwrap().text, "a\rb");
+    }
+
+    #[test]
+    fn csv_column_named_id_gives_the_ids_unless_another_is_named() {
+        let input = "ref,id,text\nA1,x1,a\nA2,,b\n";
+        let ids = |o: &CsvOptions| -> Vec<String> {
+            read(input, InputFormat::Csv, o).into_iter().map(|r| r.unwrap().id).collect()
+        };
+        assert_eq!(ids(&CsvOptions::default()), ["x1", "record-2"]);
+        assert_eq!(ids(&CsvOptions { id_column: Some("ref".into()), ..CsvOptions::default() }), ["A1", "A2"]);
+        let no_id = read("text\na\n", InputFormat::Csv, &CsvOptions::default());
+        assert_eq!(no_id[0].as_ref().unwrap().id, "record-1");
     }
 
     #[test]

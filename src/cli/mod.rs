@@ -88,10 +88,12 @@ pub struct BatchArgs {
     /// CSV column(s) holding the text; repeat to join several columns.
     #[arg(long = "text-column")]
     pub text_columns: Vec<String>,
-    /// CSV column holding the record id.
+    /// CSV column holding the record id (default: a column named `id`, if
+    /// any; otherwise ids are `record-N`).
     #[arg(long)]
     pub id_column: Option<String>,
-    /// CSV column holding the kind (course or report).
+    /// CSV column holding the kind, course or report (default: a column
+    /// named `kind`, if any).
     #[arg(long)]
     pub kind_column: Option<String>,
     /// Include the full text of each record in the output.
