@@ -70,6 +70,7 @@ fn map(a: &BatchArgs, path: &std::path::Path) -> Option<memmap2::Mmap> {
     // ripgrep makes for the same gain.
     let map = unsafe { memmap2::Mmap::map(&file) }.ok()?;
     // Hints only: a refusal changes nothing but read-ahead.
+    #[cfg(unix)]
     let _ = map.advise(memmap2::Advice::Sequential);
     Some(map)
 }
@@ -83,7 +84,9 @@ fn release(map: &memmap2::Mmap, released: &mut usize, done: usize) {
     if upto > *released {
         // SAFETY: a read-only mapping of a file: a page dropped here is read
         // again from the file if touched, and no record still borrows one
-        // (every line before `done` is scored and written).
+        // (every line before `done` is scored and written). Other systems
+        // than Unix trim a mapping's pages as they need.
+        #[cfg(unix)]
         let _ = unsafe { map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, *released, upto - *released) };
         *released = upto;
     }
