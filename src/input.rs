@@ -240,6 +240,7 @@ pub struct RawLines<'b> {
 }
 
 impl<'b> RawLines<'b> {
+    /// The lines of `bytes`, from its first byte.
     pub fn new(bytes: &'b [u8]) -> RawLines<'b> {
         RawLines { bytes, at: 0, line_no: 0 }
     }
