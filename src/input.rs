@@ -308,12 +308,20 @@ pub fn records<'r>(
             // One buffer for every line (a fresh one grew by doubling for
             // each line); only what a record keeps is copied out of it.
             let mut line = Vec::new();
+            let mut failed = false;
             Ok(Box::new(std::iter::from_fn(move || loop {
+                if failed {
+                    return None;
+                }
                 line.clear();
                 match reader.read_until(b'\n', &mut line) {
                     Ok(0) => return None,
                     Ok(_) => {}
                     Err(e) => {
+                        // Where a read failed, nothing after it can be
+                        // trusted to be read (and reading a directory
+                        // fails again forever): one error record ends it.
+                        failed = true;
                         line_no += 1;
                         return Some(Err(RecordError { line: line_no, id: None, message: format!("read error: {e}") }));
                     }
@@ -709,6 +717,22 @@ mod tests {
         assert_eq!(e.line, 5);
         assert!(e.message.contains("lines 5 to 6"), "{}", e.message);
         assert_eq!(e.id.as_deref(), Some("R3"));
+    }
+
+    #[test]
+    fn a_read_error_gives_one_error_record_and_ends_the_input() {
+        struct Failing;
+        impl Read for Failing {
+            fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+                Err(std::io::Error::other("is a directory"))
+            }
+        }
+        for f in [InputFormat::Jsonl, InputFormat::Lines] {
+            let r: Box<dyn BufRead + Send> = Box::new(std::io::BufReader::new(Failing));
+            let rs: Vec<_> = records(r, f, &CsvOptions::default(), "d").unwrap().take(3).collect();
+            assert_eq!(rs.len(), 1, "{f:?}");
+            assert!(rs[0].as_ref().unwrap_err().message.contains("read error: is a directory"));
+        }
     }
 
     #[test]

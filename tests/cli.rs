@@ -456,6 +456,17 @@ fn a_file_of_lines_gives_the_records_stdin_gives_over_several_chunks() {
 }
 
 #[test]
+fn a_directory_named_as_input_is_one_error_record_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    for input in ["jsonl", "lines", "csv", "text"] {
+        let out = vigie().args(["score", "--input", input, "--format", "jsonl"]).arg(dir.path()).assert().code(2);
+        let recs = jsonl(&out.get_output().stdout);
+        assert_eq!(recs.len(), 1, "{input}");
+        assert!(recs[0]["error"].as_str().unwrap().contains("directory"), "{input}: {}", recs[0]);
+    }
+}
+
+#[test]
 fn binary_file_is_read_with_a_warning_not_a_crash() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("blob.bin");

@@ -42,10 +42,13 @@ struct Counts {
 
 fn open(path: &std::path::Path) -> std::io::Result<Box<dyn BufRead + Send>> {
     if path.as_os_str() == "-" {
-        Ok(Box::new(BufReader::with_capacity(1 << 16, std::io::stdin())))
-    } else {
-        Ok(Box::new(BufReader::with_capacity(1 << 16, std::fs::File::open(path)?)))
+        return Ok(Box::new(BufReader::with_capacity(1 << 16, std::io::stdin())));
     }
+    // A directory opens, then fails every read: said once, here.
+    if path.is_dir() {
+        return Err(std::io::Error::other("it is a directory; name the files in it"));
+    }
+    Ok(Box::new(BufReader::with_capacity(1 << 16, std::fs::File::open(path)?)))
 }
 
 /// `path` mapped into memory, when it is a non-empty regular file of lines
