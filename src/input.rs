@@ -2,7 +2,8 @@
 //!
 //! A record that cannot be read becomes a [`RecordError`] with its line
 //! number, and reading goes on: one broken record never sinks a batch.
-//! Invalid UTF-8 is decoded lossily and the record carries a warning.
+//! Input that is not UTF-8 is read as Windows-1252 or decoded lossily (see
+//! [`decoded`]), and the record carries a warning.
 
 use crate::profile::Profile;
 use std::io::{BufRead, Read};
@@ -72,21 +73,76 @@ pub type RecordResult = Result<Record, RecordError>;
 
 /// Warning of a record that was not valid UTF-8.
 pub(crate) const WARN_INVALID_UTF8: &str = "invalid UTF-8 decoded with replacement characters";
+/// Warning of a record read as Windows-1252 (see [`decode_borrowed`]).
+pub(crate) const WARN_WINDOWS_1252: &str =
+    "not UTF-8: read as Windows-1252 (Latin-1), the encoding of French spreadsheet exports";
 /// Warning of a text document with NUL bytes in its first 8 KiB.
 pub(crate) const WARN_NUL: &str = "binary content (NUL bytes) read as text";
 
-/// `bytes` as text: borrowed when valid UTF-8, decoded lossily with a
-/// warning otherwise. Valid input, the common case, is checked by a SIMD
-/// validator: the standard library's check was two fifths of the JSONL
-/// reader thread's time on accented French.
-fn decode_borrowed<'b>(bytes: &'b [u8], warnings: &mut Vec<String>) -> std::borrow::Cow<'b, str> {
+/// True when bytes that are not valid UTF-8 are better read as
+/// Windows-1252: nothing but ASCII comes before their first invalid
+/// sequence (`valid_prefix`). A file exported by a French spreadsheet in
+/// Windows-1252 or Latin-1 fails UTF-8 at its first accented letter; read
+/// with replacement characters it lost every accented word ("Kinésiologie",
+/// "Décodage biologique", "diabétique"), so practices and urgent cues went
+/// unseen. Text with a UTF-8 accented letter before the damage is UTF-8
+/// with a few bad bytes, better read that way.
+pub(crate) fn reads_as_windows_1252(valid_prefix: &[u8]) -> bool {
+    valid_prefix.is_ascii()
+}
+
+/// `bytes` read as Windows-1252 (every byte is a character).
+pub(crate) fn windows_1252(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes).0
+}
+
+fn warn_once(warnings: &mut Vec<String>, w: &str) {
+    if !warnings.iter().any(|x| x == w) {
+        warnings.push(w.into());
+    }
+}
+
+/// `bytes` as vigie reads every input, with the warning it raised: valid
+/// UTF-8 as it is (borrowed, no warning); otherwise the whole as
+/// Windows-1252 when only ASCII comes before the first invalid sequence
+/// (a French spreadsheet export), else UTF-8 with each invalid sequence
+/// replaced by U+FFFD. A document streamed window by window
+/// ([`crate::stream`]) is decoded the same way.
+///
+/// ```
+/// use vigie::input::decoded;
+///
+/// assert_eq!(decoded("Kinésiologie".as_bytes()).0, "Kinésiologie");
+/// assert_eq!(decoded(b"Kin\xe9siologie").0, "Kinésiologie");
+/// assert_eq!(decoded("déjà \u{FF}".as_bytes()).0, "déjà \u{FF}");
+/// assert_eq!(decoded(b"d\xc3\xa9j\xe0").0, "déj\u{FFFD}");
+/// ```
+pub fn decoded(bytes: &[u8]) -> (std::borrow::Cow<'_, str>, Option<&'static str>) {
+    // Valid input, the common case, is checked by a SIMD validator: the
+    // standard library's check was two fifths of the JSONL reader thread's
+    // time on accented French.
     match simdutf8::basic::from_utf8(bytes) {
-        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Ok(s) => (std::borrow::Cow::Borrowed(s), None),
         Err(_) => {
-            warnings.push(WARN_INVALID_UTF8.into());
-            String::from_utf8_lossy(bytes)
+            // The standard library's error says where the valid prefix ends.
+            let valid = std::str::from_utf8(bytes).map_or_else(|e| e.valid_up_to(), str::len);
+            if reads_as_windows_1252(&bytes[..valid]) {
+                (windows_1252(bytes), Some(WARN_WINDOWS_1252))
+            } else {
+                (String::from_utf8_lossy(bytes), Some(WARN_INVALID_UTF8))
+            }
         }
     }
+}
+
+/// [`decoded`], its warning added to `warnings` unless already there (a
+/// CSV record decodes each of its fields).
+fn decode_borrowed<'b>(bytes: &'b [u8], warnings: &mut Vec<String>) -> std::borrow::Cow<'b, str> {
+    let (text, warning) = decoded(bytes);
+    if let Some(w) = warning {
+        warn_once(warnings, w);
+    }
+    text
 }
 
 /// Same as [`decode_borrowed`], keeping the buffer of valid input.
@@ -614,9 +670,13 @@ fn csv_records<'r>(
 mod tests {
     use super::*;
 
-    fn read(input: &str, f: InputFormat, o: &CsvOptions) -> Vec<RecordResult> {
-        let r: Box<dyn BufRead + Send> = Box::new(std::io::Cursor::new(input.as_bytes().to_vec()));
+    fn read_bytes(input: &[u8], f: InputFormat, o: &CsvOptions) -> Vec<RecordResult> {
+        let r: Box<dyn BufRead + Send> = Box::new(std::io::Cursor::new(input.to_vec()));
         records(r, f, o, "in").unwrap().collect()
+    }
+
+    fn read(input: &str, f: InputFormat, o: &CsvOptions) -> Vec<RecordResult> {
+        read_bytes(input.as_bytes(), f, o)
     }
 
     #[test]
@@ -812,12 +872,32 @@ mod tests {
         assert!(e.to_string().contains("no column 'text'"), "{e}");
     }
 
+    fn one_line(bytes: &[u8]) -> Record {
+        let r: Box<dyn BufRead + Send> = Box::new(std::io::Cursor::new(bytes.to_vec()));
+        let mut rs: Vec<_> = records(r, InputFormat::Lines, &CsvOptions::default(), "in").unwrap().collect();
+        rs.remove(0).unwrap()
+    }
+
     #[test]
-    fn invalid_utf8_is_decoded_with_a_warning() {
-        let r: Box<dyn BufRead + Send> = Box::new(std::io::Cursor::new(b"caf\xe9\n".to_vec()));
-        let rs: Vec<_> = records(r, InputFormat::Lines, &CsvOptions::default(), "in").unwrap().collect();
-        let rec = rs[0].as_ref().unwrap();
-        assert_eq!(rec.text, "caf\u{FFFD}");
-        assert_eq!(rec.warnings.len(), 1);
+    fn a_line_not_utf8_with_only_ascii_before_its_first_bad_byte_is_read_as_windows_1252() {
+        let rec = one_line(b"Kin\xe9siologie et \x9cdeme, \x80 50\n");
+        assert_eq!(rec.text, "Kinésiologie et œdeme, € 50");
+        assert_eq!(rec.warnings, [WARN_WINDOWS_1252]);
+    }
+
+    #[test]
+    fn a_line_of_utf8_with_bad_bytes_after_an_accented_letter_keeps_utf8_with_replacement_characters() {
+        let rec = one_line("déjà caf".bytes().chain(*b"\xe9 \xff\n").collect::<Vec<u8>>().as_slice());
+        assert_eq!(rec.text, "déjà caf\u{FFFD} \u{FFFD}");
+        assert_eq!(rec.warnings, [WARN_INVALID_UTF8]);
+    }
+
+    #[test]
+    fn a_csv_record_warns_once_whatever_the_number_of_fields_not_in_utf8() {
+        let o = CsvOptions { text_columns: vec!["titre".into(), "resume".into()], ..CsvOptions::default() };
+        let rs = read_bytes(b"id,titre,resume\nC1,R\xe9flexologie,\xe9nergie\n", InputFormat::Csv, &o);
+        let r = rs[0].as_ref().unwrap();
+        assert_eq!(r.text, "Réflexologie\n\nénergie");
+        assert_eq!(r.warnings, [WARN_WINDOWS_1252]);
     }
 }

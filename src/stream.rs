@@ -17,13 +17,15 @@
 //!
 //! **Offsets.** As for a document held in memory, span offsets are byte
 //! offsets into the *decoded* text: the input with a leading byte-order mark
-//! removed and, when it is not valid UTF-8, each invalid sequence replaced
-//! by U+FFFD (3 bytes, as [`String::from_utf8_lossy`] does; the result then
+//! removed and, when it is not valid UTF-8, decoded as
+//! [`crate::input::decoded`] decodes it (Windows-1252 when only ASCII comes
+//! before the first invalid sequence, else each invalid sequence replaced by
+//! U+FFFD, 3 bytes, as [`String::from_utf8_lossy`] does; the result then
 //! carries a warning). For valid UTF-8 without a byte-order mark they are
 //! byte offsets into the file.
 
 use crate::classifier::{Assessment, Classifier};
-use crate::input::{WARN_INVALID_UTF8, WARN_NUL};
+use crate::input::{reads_as_windows_1252, windows_1252, WARN_INVALID_UTF8, WARN_NUL, WARN_WINDOWS_1252};
 use crate::pipeline::window_end;
 use crate::profile::Profile;
 use rustc_hash::FxHashMap;
@@ -52,6 +54,11 @@ pub struct TextWindows<R> {
     raw_read: usize,
     nul: bool,
     lossy: bool,
+    /// Some character beyond ASCII was decoded as UTF-8.
+    beyond_ascii: bool,
+    /// The input is read as Windows-1252 from its first invalid sequence
+    /// on (before it, it was ASCII: the same text either way).
+    single_byte: bool,
 }
 
 impl<R: Read> TextWindows<R> {
@@ -70,6 +77,8 @@ impl<R: Read> TextWindows<R> {
             raw_read: 0,
             nul: false,
             lossy: false,
+            beyond_ascii: false,
+            single_byte: false,
         }
     }
 
@@ -101,6 +110,9 @@ impl<R: Read> TextWindows<R> {
         if self.lossy {
             w.push(WARN_INVALID_UTF8.to_string());
         }
+        if self.single_byte {
+            w.push(WARN_WINDOWS_1252.to_string());
+        }
         w
     }
 
@@ -125,22 +137,37 @@ impl<R: Read> TextWindows<R> {
         }
         self.raw_read += n;
         self.eof = n == 0;
-        // Decode as String::from_utf8_lossy decodes the whole input: each
-        // invalid sequence becomes one U+FFFD. An invalid sequence that ends
-        // the bytes read may be a character the read cut: it waits for more.
+        // Decode as `input` decodes a whole document: UTF-8, or from the
+        // first invalid sequence on Windows-1252 when only ASCII came before
+        // it, or else each invalid sequence as one U+FFFD, as
+        // String::from_utf8_lossy does. An invalid sequence that ends the
+        // bytes read may be a character the read cut: it waits for more.
         let mut used = 0;
-        for chunk in self.raw.utf8_chunks() {
-            self.buf.push_str(chunk.valid());
-            used += chunk.valid().len();
-            let bad = chunk.invalid();
-            if !bad.is_empty() {
-                if !self.eof && used + bad.len() == self.raw.len() {
-                    break;
+        if !self.single_byte {
+            for chunk in self.raw.utf8_chunks() {
+                self.buf.push_str(chunk.valid());
+                used += chunk.valid().len();
+                self.beyond_ascii |= !chunk.valid().is_ascii();
+                let bad = chunk.invalid();
+                if !bad.is_empty() {
+                    if !self.eof && used + bad.len() == self.raw.len() {
+                        break;
+                    }
+                    // `reads_as_windows_1252` on the valid text before
+                    // this sequence, which is ASCII unless `beyond_ascii`.
+                    if !self.beyond_ascii && reads_as_windows_1252(b"") {
+                        self.single_byte = true;
+                        break;
+                    }
+                    self.buf.push(char::REPLACEMENT_CHARACTER);
+                    self.lossy = true;
+                    used += bad.len();
                 }
-                self.buf.push(char::REPLACEMENT_CHARACTER);
-                self.lossy = true;
-                used += bad.len();
             }
+        }
+        if self.single_byte {
+            self.buf.push_str(&windows_1252(&self.raw[used..]));
+            used = self.raw.len();
         }
         self.raw.drain(..used);
         if !self.bom_checked && (self.buf.len() >= 3 || self.eof) {

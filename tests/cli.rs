@@ -522,7 +522,13 @@ fn explain_of_a_file_that_is_not_utf8_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("latin1.txt");
     std::fs::write(&p, b"Stage de kin\xe9siologie").unwrap();
-    vigie().arg("explain").arg(&p).assert().success().stdout(predicate::str::contains("Avertissement : invalid UTF-8"));
+    vigie()
+        .arg("explain")
+        .arg(&p)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Avertissement : not UTF-8: read as Windows-1252"))
+        .stdout(predicate::str::contains("Kinésiologie"));
 }
 
 #[test]
