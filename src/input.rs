@@ -28,6 +28,38 @@ pub struct CsvOptions {
     pub text_columns: Vec<String>,
     pub id_column: Option<String>,
     pub kind_column: Option<String>,
+    /// The field separator; `None` takes from the header line whichever of
+    /// `,` `;` and tab it holds most (`,` on a tie): French spreadsheets
+    /// export with `;`.
+    pub delimiter: Option<u8>,
+}
+
+/// A hint for a header read whole as one column that other separators
+/// would cut: `--delimiter` forced the wrong one.
+fn separator_hint(header_names: &[String]) -> String {
+    match header_names {
+        [one] if one.contains(';') => "; the header looks separated by ';': try --delimiter semicolon".into(),
+        [one] if one.contains('\t') => "; the header looks separated by tabs: try --delimiter tab".into(),
+        [one] if one.contains(',') => "; the header looks separated by ',': try --delimiter comma".into(),
+        _ => String::new(),
+    }
+}
+
+/// The separator a CSV header line uses: the most frequent of `,` `;` and
+/// tab outside quotes, `,` when none or on a tie.
+fn sniff_delimiter(header: &[u8]) -> u8 {
+    let (mut counts, mut quoted) = ([0usize; 3], false);
+    for &b in header {
+        match b {
+            b'"' => quoted = !quoted,
+            b',' if !quoted => counts[0] += 1,
+            b';' if !quoted => counts[1] += 1,
+            b'\t' if !quoted => counts[2] += 1,
+            _ => {}
+        }
+    }
+    let best = (0..3).fold(0, |best, i| if counts[i] > counts[best] { i } else { best });
+    [b',', b';', b'\t'][best]
 }
 
 /// Where a column's text sits inside a joined CSV record.
@@ -563,8 +595,15 @@ fn csv_records<'r>(
 ) -> Result<Box<dyn Iterator<Item = RecordResult> + Send + 'r>, InputError> {
     let raw = SharedRaw::default();
     let on = ends_lines_with_cr(&mut reader);
+    let delimiter = o.delimiter.unwrap_or_else(|| {
+        // The header line, as far as the first buffer holds it (an error
+        // comes back at the first read, which reports it).
+        let buf = reader.fill_buf().unwrap_or_default();
+        let end = memchr::memchr2(b'\n', b'\r', buf).unwrap_or(buf.len());
+        sniff_delimiter(&buf[..end])
+    });
     let tap = RawTap { inner: CrAsLf { inner: reader, on }, raw: raw.clone() };
-    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(tap);
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).delimiter(delimiter).from_reader(tap);
     let headers = rdr
         .byte_headers()
         .map_err(|e| InputError::Header {
@@ -574,7 +613,17 @@ fn csv_records<'r>(
         .clone();
     let header_names: Vec<String> =
         headers.iter().map(|h| String::from_utf8_lossy(h).trim_start_matches('\u{FEFF}').trim().to_string()).collect();
-    let find = |col: &str| header_names.iter().position(|h| h == col);
+    // A column is found by its exact name, or else by the one name equal to
+    // it but for case ("ID", "Titre"): spreadsheets capitalise headers.
+    let find = |col: &str| {
+        header_names.iter().position(|h| h == col).or_else(|| {
+            let mut same = header_names.iter().enumerate().filter(|(_, h)| h.to_lowercase() == col.to_lowercase());
+            match (same.next(), same.next()) {
+                (Some((i, _)), None) => Some(i),
+                _ => None,
+            }
+        })
+    };
     let text_cols = if o.text_columns.is_empty() { vec!["text".to_string()] } else { o.text_columns.clone() };
     let mut text_idx = Vec::new();
     for c in &text_cols {
@@ -583,7 +632,11 @@ fn csv_records<'r>(
             None => {
                 return Err(InputError::Header {
                     source_name: name,
-                    message: format!("no column '{c}' in the CSV header (columns: {})", header_names.join(", ")),
+                    message: format!(
+                        "no column '{c}' in the CSV header (columns: {}){}",
+                        header_names.join(", "),
+                        separator_hint(&header_names)
+                    ),
                 })
             }
         }
@@ -720,6 +773,7 @@ mod tests {
             text_columns: vec!["titre".into(), "resume".into()],
             id_column: Some("ref".into()),
             kind_column: None,
+            delimiter: None,
         };
         let rs = read("ref,titre,resume\nA1,\"Reiki\",\"ligne 1\nligne 2\"\nA2,Autre,x\n", InputFormat::Csv, &o);
         let r = rs[0].as_ref().unwrap();
@@ -811,6 +865,42 @@ mod tests {
     fn csv_carriage_return_inside_a_crlf_file_is_left_as_it_is() {
         let rs = read("id,text\r\nR1,\"a\rb\"\r\n", InputFormat::Csv, &CsvOptions::default());
         assert_eq!(rs[0].as_ref().unwrap().text, "a\rb");
+    }
+
+    #[test]
+    fn csv_separated_by_semicolons_is_read_as_such_without_being_told() {
+        let o = CsvOptions { text_columns: vec!["titre".into(), "resume".into()], ..CsvOptions::default() };
+        let rs = read("id;titre;resume\nC1;\"Reiki; niveau 1\";Soins, énergie\n", InputFormat::Csv, &o);
+        let r = rs[0].as_ref().unwrap();
+        assert_eq!((r.id.as_str(), r.text.as_str()), ("C1", "Reiki; niveau 1\n\nSoins, énergie"));
+    }
+
+    #[test]
+    fn csv_delimiter_given_wins_over_the_header_count() {
+        let input = "id,text,x;y;z;w\nC1,a;b,c\n";
+        let r: Box<dyn BufRead + Send> = Box::new(std::io::Cursor::new(input.as_bytes().to_vec()));
+        assert!(records(r, InputFormat::Csv, &CsvOptions::default(), "in").is_err(), "sniffed ';': no 'text' column");
+        let r: Box<dyn BufRead + Send> = Box::new(std::io::Cursor::new(b"id;text\nC1;a\n".to_vec()));
+        let forced = CsvOptions { delimiter: Some(b','), ..CsvOptions::default() };
+        let e = records(r, InputFormat::Csv, &forced, "in").err().unwrap();
+        assert!(e.to_string().ends_with("try --delimiter semicolon"), "{e}");
+        let o = CsvOptions { delimiter: Some(b','), ..CsvOptions::default() };
+        assert_eq!(read(input, InputFormat::Csv, &o)[0].as_ref().unwrap().text, "a;b");
+        assert_eq!(sniff_delimiter(b"a\tb\tc,d"), b'\t');
+        assert_eq!(sniff_delimiter(b"\"a;b;c\",d"), b',');
+        assert_eq!(sniff_delimiter(b"text"), b',');
+    }
+
+    #[test]
+    fn csv_column_names_match_whatever_their_case_unless_two_differ_only_by_it() {
+        let rs = read("ID,Texte,text\nC1,a,b\n", InputFormat::Csv, &CsvOptions::default());
+        assert_eq!(rs[0].as_ref().unwrap().id, "C1");
+        assert_eq!(rs[0].as_ref().unwrap().text, "b");
+        let o = CsvOptions { text_columns: vec!["titre".into()], ..CsvOptions::default() };
+        assert_eq!(read("id,Titre\nC1,Reiki\n", InputFormat::Csv, &o)[0].as_ref().unwrap().text, "Reiki");
+        let o = CsvOptions { text_columns: vec!["texte".into()], ..CsvOptions::default() };
+        let r: Box<dyn BufRead + Send> = Box::new(std::io::Cursor::new(b"Texte,TEXTE\na,b\n".to_vec()));
+        assert!(records(r, InputFormat::Csv, &o, "in").is_err(), "two columns match 'texte' but for case");
     }
 
     #[test]

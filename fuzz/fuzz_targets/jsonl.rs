@@ -129,6 +129,7 @@ fuzz_target!(|data: &[u8]| {
             text_columns: cols.clone(),
             id_column: cols.first().cloned(),
             kind_column: cols.last().cloned(),
+            delimiter: Some(b','),
         };
         check_csv(data, &opts);
     }

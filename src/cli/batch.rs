@@ -293,6 +293,7 @@ fn run_batch<A: Default + Send>(
         text_columns: a.text_columns.clone(),
         id_column: a.id_column.clone(),
         kind_column: a.kind_column.clone(),
+        delimiter: a.delimiter.map(|d| d.byte()),
     };
     let progress = std::io::stderr().is_terminal().then(|| {
         let pb = indicatif::ProgressBar::new_spinner();

@@ -68,6 +68,24 @@ pub struct ModelArgs {
     pub no_review_floor: bool,
 }
 
+/// A CSV field separator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Delimiter {
+    Comma,
+    Semicolon,
+    Tab,
+}
+
+impl Delimiter {
+    pub fn byte(self) -> u8 {
+        match self {
+            Delimiter::Comma => b',',
+            Delimiter::Semicolon => b';',
+            Delimiter::Tab => b'\t',
+        }
+    }
+}
+
 #[derive(Args, Clone)]
 pub struct BatchArgs {
     /// Input files, one document each with --input text; `-` reads stdin.
@@ -96,6 +114,10 @@ pub struct BatchArgs {
     /// named `kind`, if any).
     #[arg(long)]
     pub kind_column: Option<String>,
+    /// CSV field separator (default: whichever of comma, semicolon and tab
+    /// the header line holds most).
+    #[arg(long, value_enum)]
+    pub delimiter: Option<Delimiter>,
     /// Include the full text of each record in the output.
     #[arg(long)]
     pub include_text: bool,
