@@ -9,9 +9,10 @@ use crate::profile::Profile;
 use std::io::{BufRead, Read};
 
 /// How the input is laid out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum InputFormat {
     /// The whole input is one document.
+    #[default]
     Text,
     /// One document per line.
     Lines,

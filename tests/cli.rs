@@ -456,6 +456,33 @@ fn a_file_of_lines_gives_the_records_stdin_gives_over_several_chunks() {
 }
 
 #[test]
+fn input_layout_defaults_to_the_one_the_extension_names() {
+    let as_named = jsonl(&vigie().args(["score", "--format", "jsonl", "data/samples/reports.jsonl"]).ok_stdout());
+    let told = jsonl(
+        &vigie().args(["score", "--format", "jsonl", "--input", "jsonl", "data/samples/reports.jsonl"]).ok_stdout(),
+    );
+    assert!(as_named.len() > 1);
+    assert_eq!(as_named, told);
+    let csv = jsonl(
+        &vigie()
+            .args(["score", "--format", "jsonl", "--text-column", "titre", "--text-column", "resume"])
+            .arg("data/samples/courses.csv")
+            .ok_stdout(),
+    );
+    assert!(csv.len() > 1 && csv.iter().all(|r| r.get("error").is_none()), "{csv:?}");
+}
+
+#[test]
+fn files_of_different_layouts_without_input_are_refused_before_any_output() {
+    vigie()
+        .args(["score", "data/samples/reports.jsonl", "data/samples/courses.csv"])
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::contains("say which with --input"));
+}
+
+#[test]
 fn a_directory_named_as_input_is_one_error_record_in_every_format() {
     let dir = tempfile::tempdir().unwrap();
     for input in ["jsonl", "lines", "csv", "text"] {

@@ -467,6 +467,7 @@ fn classifier_for_run(a: &BatchArgs) -> anyhow::Result<&'static Classifier> {
 }
 
 pub fn score(a: &BatchArgs) -> anyhow::Result<i32> {
+    let a = &a.resolved()?;
     thread_pool(a)?;
     let c = classifier_for_run(a)?;
     let format = default_format(a.format);
@@ -503,7 +504,7 @@ fn rank(r: &OutRecord) -> (u8, u8, i64) {
 }
 
 pub fn triage(t: &TriageArgs) -> anyhow::Result<i32> {
-    let a = &t.batch;
+    let a = &t.batch.resolved()?;
     thread_pool(a)?;
     let c = classifier_for_run(a)?;
     let mut all = Vec::new();

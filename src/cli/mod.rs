@@ -68,6 +68,38 @@ pub struct ModelArgs {
     pub no_review_floor: bool,
 }
 
+impl BatchArgs {
+    /// These arguments with `input` set: `--input` when given, else the
+    /// layout the files' extension names when they all name the same one
+    /// (a JSON Lines file read as one text document scored its JSON as a
+    /// course and hid its reports), else text. Files of different layouts
+    /// and no `--input` are an error rather than a guess.
+    pub fn resolved(&self) -> anyhow::Result<BatchArgs> {
+        let mut a = self.clone();
+        a.input = match self.input_arg {
+            Some(f) => f,
+            None => {
+                let by_ext = |p: &std::path::Path| match p.extension().and_then(|e| e.to_str()).map(str::to_lowercase) {
+                    Some(e) if e == "jsonl" || e == "ndjson" => InputFormat::Jsonl,
+                    Some(e) if e == "csv" || e == "tsv" => InputFormat::Csv,
+                    _ => InputFormat::Text,
+                };
+                let mut kinds: Vec<InputFormat> = self.paths.iter().map(|p| by_ext(p)).collect();
+                kinds.dedup();
+                match kinds.as_slice() {
+                    [] => InputFormat::Text,
+                    [one] => *one,
+                    _ => anyhow::bail!(
+                        "the input files are of different kinds by their extension ({}): say which with --input",
+                        self.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+                    ),
+                }
+            }
+        };
+        Ok(a)
+    }
+}
+
 /// A CSV field separator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Delimiter {
@@ -91,8 +123,13 @@ pub struct BatchArgs {
     /// Input files, one document each with --input text; `-` reads stdin.
     #[arg(default_value = "-")]
     pub paths: Vec<PathBuf>,
-    /// How the input is laid out.
-    #[arg(long, value_enum, default_value = "text")]
+    /// How the input is laid out (default: from the files' extension,
+    /// .jsonl or .ndjson → jsonl, .csv or .tsv → csv, otherwise text).
+    #[arg(long = "input", value_enum)]
+    pub input_arg: Option<InputFormat>,
+    /// The layout read: `--input`, or the one the files' extension names
+    /// (set by [`BatchArgs::resolved`]).
+    #[arg(skip)]
     pub input: InputFormat,
     /// Output format (default: table on a terminal, jsonl otherwise).
     #[arg(long, value_enum)]
