@@ -682,6 +682,12 @@ fn csv_records<'r>(
                 if stray_quote {
                     warnings.push("stray quote (\") in the CSV record".to_string());
                 }
+                if r.len() != headers.len() {
+                    // Read all the same (`flexible`): a missing column reads
+                    // as empty, an extra one is ignored, and the reviewer
+                    // is told the row may be shifted.
+                    warnings.push(format!("{} fields where the CSV header has {}", r.len(), headers.len()));
+                }
                 let mut get = |i: usize| r.get(i).map(|b| decode(b.to_vec(), &mut warnings));
                 let column_id = id_idx.and_then(&mut get).filter(|s| !s.is_empty());
                 if swallowed {
@@ -866,6 +872,16 @@ mod tests {
     fn csv_carriage_return_inside_a_crlf_file_is_left_as_it_is() {
         let rs = read("id,text\r\nR1,\"a\rb\"\r\n", InputFormat::Csv, &CsvOptions::default());
         assert_eq!(rs[0].as_ref().unwrap().text, "a\rb");
+    }
+
+    #[test]
+    fn csv_row_with_too_few_or_too_many_fields_is_read_with_a_warning() {
+        let rs = read("id,text,note\nC1,Reiki\nC2,a,b,c\nC3,ok,ok\n", InputFormat::Csv, &CsvOptions::default());
+        let w = |i: usize| rs[i].as_ref().unwrap().warnings.clone();
+        assert_eq!(w(0), ["2 fields where the CSV header has 3"]);
+        assert_eq!(w(1), ["4 fields where the CSV header has 3"]);
+        assert!(w(2).is_empty());
+        assert_eq!(rs[0].as_ref().unwrap().text, "Reiki");
     }
 
     #[test]

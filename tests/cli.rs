@@ -141,6 +141,18 @@ fn corrupt_model_is_a_fatal_error_naming_the_file() {
 }
 
 #[test]
+fn zero_or_thousands_of_threads_are_refused_before_any_work() {
+    for n in ["0", "2000"] {
+        vigie()
+            .args(["score", "--threads", n, "data/samples/courses.jsonl"])
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains("1..=1024"))
+            .stdout(predicate::str::is_empty());
+    }
+}
+
+#[test]
 fn unknown_option_is_a_fatal_error_not_a_failed_record() {
     vigie()
         .args(["score", "--bogus", "data/samples/courses.jsonl"])

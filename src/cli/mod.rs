@@ -158,8 +158,9 @@ pub struct BatchArgs {
     /// Include the full text of each record in the output.
     #[arg(long)]
     pub include_text: bool,
-    /// Worker threads (default: all cores).
-    #[arg(long)]
+    /// Worker threads, 1 to 1024 (default: all cores). Each keeps its own
+    /// word cache, so more threads than cores only cost memory and time.
+    #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1024))]
     pub threads: Option<usize>,
     #[command(flatten)]
     pub model: ModelArgs,
