@@ -106,23 +106,11 @@ pub type RecordResult = Result<Record, RecordError>;
 
 /// Warning of a record that was not valid UTF-8.
 pub(crate) const WARN_INVALID_UTF8: &str = "invalid UTF-8 decoded with replacement characters";
-/// Warning of a record read as Windows-1252 (see [`decode_borrowed`]).
+/// Warning of a record read as Windows-1252 (see [`decoded`]).
 pub(crate) const WARN_WINDOWS_1252: &str =
     "not UTF-8: read as Windows-1252 (Latin-1), the encoding of French spreadsheet exports";
 /// Warning of a text document with NUL bytes in its first 8 KiB.
 pub(crate) const WARN_NUL: &str = "binary content (NUL bytes) read as text";
-
-/// True when bytes that are not valid UTF-8 are better read as
-/// Windows-1252: nothing but ASCII comes before their first invalid
-/// sequence (`valid_prefix`). A file exported by a French spreadsheet in
-/// Windows-1252 or Latin-1 fails UTF-8 at its first accented letter; read
-/// with replacement characters it lost every accented word ("Kinésiologie",
-/// "Décodage biologique", "diabétique"), so practices and urgent cues went
-/// unseen. Text with a UTF-8 accented letter before the damage is UTF-8
-/// with a few bad bytes, better read that way.
-pub(crate) fn reads_as_windows_1252(valid_prefix: &[u8]) -> bool {
-    valid_prefix.is_ascii()
-}
 
 /// `bytes` read as Windows-1252 (every byte is a character).
 pub(crate) fn windows_1252(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
@@ -137,10 +125,16 @@ fn warn_once(warnings: &mut Vec<String>, w: &str) {
 
 /// `bytes` as vigie reads every input, with the warning it raised: valid
 /// UTF-8 as it is (borrowed, no warning); otherwise the whole as
-/// Windows-1252 when only ASCII comes before the first invalid sequence
-/// (a French spreadsheet export), else UTF-8 with each invalid sequence
-/// replaced by U+FFFD. A document streamed window by window
-/// ([`crate::stream`]) is decoded the same way.
+/// Windows-1252 when only ASCII comes before the first invalid sequence,
+/// else UTF-8 with each invalid sequence replaced by U+FFFD. A document
+/// streamed window by window ([`crate::stream`]) is decoded the same way.
+///
+/// Why that rule: a file exported by a French spreadsheet in Windows-1252
+/// or Latin-1 fails UTF-8 at its first accented letter; read with
+/// replacement characters it lost every accented word ("Kinésiologie",
+/// "Décodage biologique", "diabétique"), so practices and urgent cues went
+/// unseen. Text with a UTF-8 accented letter before the damage is UTF-8
+/// with a few bad bytes, better read that way.
 ///
 /// ```
 /// use vigie::input::decoded;
@@ -159,7 +153,7 @@ pub fn decoded(bytes: &[u8]) -> (std::borrow::Cow<'_, str>, Option<&'static str>
         Err(_) => {
             // The standard library's error says where the valid prefix ends.
             let valid = std::str::from_utf8(bytes).map_or_else(|e| e.valid_up_to(), str::len);
-            if reads_as_windows_1252(&bytes[..valid]) {
+            if bytes[..valid].is_ascii() {
                 (windows_1252(bytes), Some(WARN_WINDOWS_1252))
             } else {
                 (String::from_utf8_lossy(bytes), Some(WARN_INVALID_UTF8))
@@ -582,11 +576,15 @@ impl<R: Read> Read for CrAsLf<R> {
     }
 }
 
-/// True when the input's first buffer holds carriage returns and no line
-/// feed: its lines end with `\r` alone.
-fn ends_lines_with_cr(reader: &mut dyn BufRead) -> bool {
-    // An error here comes back at the first read, which reports it.
-    reader.fill_buf().is_ok_and(|buf| memchr::memchr(b'\n', buf).is_none() && memchr::memchr(b'\r', buf).is_some())
+/// What the input's first buffer says of its layout: whether its lines end
+/// with `\r` alone (carriage returns and no line feed), and the separator
+/// its header line uses (see [`sniff_delimiter`]). An error here comes back
+/// at the first read, which reports it.
+fn peek_layout(reader: &mut dyn BufRead) -> (bool, u8) {
+    let buf = reader.fill_buf().unwrap_or_default();
+    let cr_only = memchr::memchr(b'\n', buf).is_none() && memchr::memchr(b'\r', buf).is_some();
+    let header_end = memchr::memchr2(b'\n', b'\r', buf).unwrap_or(buf.len());
+    (cr_only, sniff_delimiter(&buf[..header_end]))
 }
 
 fn csv_records<'r>(
@@ -595,14 +593,8 @@ fn csv_records<'r>(
     name: String,
 ) -> Result<Box<dyn Iterator<Item = RecordResult> + Send + 'r>, InputError> {
     let raw = SharedRaw::default();
-    let on = ends_lines_with_cr(&mut reader);
-    let delimiter = o.delimiter.unwrap_or_else(|| {
-        // The header line, as far as the first buffer holds it (an error
-        // comes back at the first read, which reports it).
-        let buf = reader.fill_buf().unwrap_or_default();
-        let end = memchr::memchr2(b'\n', b'\r', buf).unwrap_or(buf.len());
-        sniff_delimiter(&buf[..end])
-    });
+    let (on, sniffed) = peek_layout(&mut reader);
+    let delimiter = o.delimiter.unwrap_or(sniffed);
     let tap = RawTap { inner: CrAsLf { inner: reader, on }, raw: raw.clone() };
     let mut rdr = csv::ReaderBuilder::new().flexible(true).delimiter(delimiter).from_reader(tap);
     let headers = rdr

@@ -25,7 +25,7 @@
 //! byte offsets into the file.
 
 use crate::classifier::{Assessment, Classifier};
-use crate::input::{reads_as_windows_1252, windows_1252, WARN_INVALID_UTF8, WARN_NUL, WARN_WINDOWS_1252};
+use crate::input::{windows_1252, WARN_INVALID_UTF8, WARN_NUL, WARN_WINDOWS_1252};
 use crate::pipeline::window_end;
 use crate::profile::Profile;
 use rustc_hash::FxHashMap;
@@ -153,9 +153,9 @@ impl<R: Read> TextWindows<R> {
                     if !self.eof && used + bad.len() == self.raw.len() {
                         break;
                     }
-                    // `reads_as_windows_1252` on the valid text before
-                    // this sequence, which is ASCII unless `beyond_ascii`.
-                    if !self.beyond_ascii && reads_as_windows_1252(b"") {
+                    // `input::decoded`'s rule: Windows-1252 when the
+                    // valid text before the first invalid sequence is ASCII.
+                    if !self.beyond_ascii {
                         self.single_byte = true;
                         break;
                     }
